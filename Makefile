@@ -1,0 +1,34 @@
+# mcpstress: the README's two commands are `make demo` and `make test`.
+GO ?= go
+MODE ?= quick
+PKGS_UNIT := $(shell $(GO) list ./... 2>/dev/null)
+
+.PHONY: test unit stress race bench demo fuzz vet
+
+## test: unit tests, then every stress suite in quick mode (what CI runs)
+test: vet unit stress
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags stress ./...
+
+unit:
+	$(GO) test -count=1 -timeout 15m ./...
+
+stress:
+	STRESS_TEST_MODE=$(MODE) $(GO) test -count=1 -tags stress -timeout 30m ./stress/...
+
+## race: the packages with concurrency under the race detector
+race:
+	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/...
+
+## bench: the wire and engine benchmarks (ratios to a raw ceiling measured in the same run)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./framework/... ./mcptest/...
+
+## demo: the baseline suite (and later every suite) in demo-short mode against the embedded server
+demo:
+	STRESS_TEST_MODE=$(or $(DEMO_MODE),quick) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... | tee /dev/stderr | grep -E 'reports? (written|in)' || true
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzFrameReader -fuzztime 30s ./wire
