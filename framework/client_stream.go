@@ -1,0 +1,371 @@
+package framework
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpstress/mcpstress/wire"
+)
+
+// ClientSession is what the lean client's sessions offer beyond Session: the
+// negotiated generation, the server's identity, counters, and the means to
+// send notifications. Every session a target of this package returns
+// implements it.
+type ClientSession interface {
+	Session
+	// Protocol is the negotiated protocol version.
+	Protocol() string
+	// ServerInfo is the server's Implementation object (raw JSON; nil if the
+	// server did not say).
+	ServerInfo() json.RawMessage
+	// Reconnects counts how often the session re-established its
+	// connection (and handshake) after it broke.
+	Reconnects() int64
+	// Notify sends a notification (adding the 2026 _meta when modern).
+	Notify(ctx context.Context, method string, params json.RawMessage) error
+	// Stats reports what the session saw besides its own answers.
+	Stats() SessionStats
+}
+
+// SessionStats counts what a session received besides answers to its own
+// requests.
+type SessionStats struct {
+	Notifications  int64 // notifications from the server
+	ServerRequests int64 // server→client requests (answered: ping, or -32601)
+	Strays         int64 // answers for no pending request (late after a timeout, or an unknown id)
+	InvalidFrames  int64 // frames that were not JSON, or over MaxFrame
+}
+
+// StreamSession is a session over a newline-framed byte stream: a TCP
+// connection or a stdio server process.
+type StreamSession struct {
+	target string
+	opts   ClientOptions
+	dial   func(ctx context.Context) (streamIO, error)
+
+	cur atomic.Pointer[streamState]
+	sem chan struct{}
+
+	mu      sync.Mutex // serialises (re)connecting; guards the fields below
+	attempt int
+	nextTry time.Time
+	rnd     *rand.Rand
+	closed  bool
+
+	nextID     atomic.Int64
+	reconnects atomic.Int64
+	stats      connStats
+	stderr     *ringBuffer // stdio only
+}
+
+// streamState is one established connection and what its handshake found.
+type streamState struct {
+	conn       *streamConn
+	protocol   string
+	meta       []byte // 2026 _meta prefix; nil for legacy
+	serverInfo json.RawMessage
+}
+
+var _ ClientSession = (*StreamSession)(nil)
+
+func newStreamSession(target string, opts ClientOptions, ordinal uint64, dial func(context.Context) (streamIO, error)) *StreamSession {
+	s := &StreamSession{
+		target: target,
+		opts:   opts,
+		dial:   dial,
+		sem:    make(chan struct{}, opts.Pipeline),
+		rnd:    rand.New(rand.NewPCG(opts.Seed, ordinal)),
+	}
+	return s
+}
+
+// connect dials and performs the handshake; it is the first connection
+// (from Target.Connect) and every reconnect.
+func (s *StreamSession) connect(ctx context.Context) (*streamState, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.ConnectTimeout)
+	defer cancel()
+	rw, err := s.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn := newStreamConn(rw, s.opts.MaxFrame, &s.stats, s.opts.OnNotification, s.opts.Timeout)
+	st, err := handshake(ctx, s.opts, func(ctx context.Context, method string, params, meta []byte) Response {
+		dl, _ := ctx.Deadline()
+		return conn.roundTrip(ctx, dl, s.nextID.Add(1), method, params, meta)
+	})
+	if err != nil {
+		conn.fail(ErrClosed)
+		return nil, fmt.Errorf("%s: handshake: %w", s.target, err)
+	}
+	st.conn = conn
+	if !wire.IsModern(st.protocol) {
+		if err := conn.notify("notifications/initialized", nil, nil); err != nil {
+			conn.fail(ErrClosed)
+			return nil, fmt.Errorf("%s: notifications/initialized: %w", s.target, err)
+		}
+	}
+	return st, nil
+}
+
+// state returns the live connection, reconnecting (with backoff) if it broke.
+func (s *StreamSession) state(ctx context.Context) (*streamState, error) {
+	if st := s.cur.Load(); st != nil && !st.conn.broken.Load() {
+		return st, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if s.closed {
+			return nil, ErrClosed
+		}
+		old := s.cur.Load()
+		if old != nil && !old.conn.broken.Load() {
+			return old, nil // another caller reconnected meanwhile
+		}
+		if s.opts.Reconnect.Disabled && old != nil {
+			return nil, fmt.Errorf("%w (reconnect disabled)", ErrConnectionLost)
+		}
+		wait := time.Until(s.nextTry)
+		if wait <= 0 {
+			break
+		}
+		s.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			s.mu.Lock()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		s.mu.Lock()
+	}
+	st, err := s.connect(ctx)
+	if err != nil {
+		s.nextTry = time.Now().Add(s.opts.Reconnect.Delay(s.attempt, s.rnd.Float64()))
+		s.attempt++
+		return nil, fmt.Errorf("%w: reconnect: %v", ErrConnectionLost, err)
+	}
+	s.attempt = 0
+	s.reconnects.Add(1)
+	s.cur.Store(st)
+	return st, nil
+}
+
+// Call implements Session.
+func (s *StreamSession) Call(ctx context.Context, req Request) Response {
+	if err := ctx.Err(); err != nil {
+		return Response{Outcome: Cancelled, Err: err}
+	}
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			return Response{Outcome: Cancelled, Err: ctx.Err()}
+		}
+	}
+	defer func() { <-s.sem }()
+	for retried := false; ; retried = true {
+		st, err := s.state(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Response{Outcome: Cancelled, Err: ctx.Err()}
+			}
+			return Response{Outcome: TransportError, Err: err}
+		}
+		id := s.nextID.Add(1)
+		r := st.conn.roundTrip(ctx, time.Now().Add(s.opts.Timeout), id, req.Method, req.Params, st.meta)
+		switch {
+		case r.Outcome == Timeout || r.Outcome == Cancelled:
+			if !r.Sent.IsZero() {
+				st.conn.cancel(id, r.Outcome.String())
+			}
+		case r.Outcome == RPCError && r.Code == wire.CodeUnsupportedProtocolVersion && st.meta != nil && !retried:
+			// The server no longer accepts our version: switch to one it
+			// names and re-send under a new id.
+			if v := supportedFrom(r.Err); v != "" && v != st.protocol && wire.IsModern(v) {
+				s.cur.CompareAndSwap(st, &streamState{conn: st.conn, protocol: v, meta: modernMeta(v, s.opts.ClientName, s.opts.ClientVersion), serverInfo: st.serverInfo})
+				continue
+			}
+		}
+		return r
+	}
+}
+
+// Notify implements ClientSession.
+func (s *StreamSession) Notify(ctx context.Context, method string, params json.RawMessage) error {
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	return st.conn.notify(method, params, nil)
+}
+
+// Send writes raw bytes to the connection as they are (a newline is not
+// added): the escape hatch for protocol-robustness tests. Answers to it are
+// counted as strays unless they match a pending id.
+func (s *StreamSession) Send(ctx context.Context, raw []byte) error {
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	return st.conn.writeRaw(raw)
+}
+
+// Protocol implements ClientSession.
+func (s *StreamSession) Protocol() string {
+	if st := s.cur.Load(); st != nil {
+		return st.protocol
+	}
+	return ""
+}
+
+// ServerInfo implements ClientSession.
+func (s *StreamSession) ServerInfo() json.RawMessage {
+	if st := s.cur.Load(); st != nil {
+		return st.serverInfo
+	}
+	return nil
+}
+
+// Reconnects implements ClientSession.
+func (s *StreamSession) Reconnects() int64 { return s.reconnects.Load() }
+
+// Stats implements ClientSession.
+func (s *StreamSession) Stats() SessionStats {
+	return SessionStats{
+		Notifications:  s.stats.notifications.Load(),
+		ServerRequests: s.stats.serverRequests.Load(),
+		Strays:         s.stats.strays.Load(),
+		InvalidFrames:  s.stats.invalid.Load(),
+	}
+}
+
+// Stderr returns the last bytes the stdio server wrote to stderr (nil for
+// TCP sessions).
+func (s *StreamSession) Stderr() []byte {
+	if s.stderr == nil {
+		return nil
+	}
+	return s.stderr.Bytes()
+}
+
+// Close implements Session: it closes the connection (for stdio: closes
+// stdin, then kills and reaps the process). Safe to call more than once.
+func (s *StreamSession) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if st := s.cur.Load(); st != nil {
+		st.conn.fail(ErrClosed)
+	}
+	return nil
+}
+
+// roundTripper sends one request during a handshake.
+type roundTripper func(ctx context.Context, method string, params, meta []byte) Response
+
+// handshake establishes the protocol generation (mcp-wire.md §2A, §2B):
+// explicit 2026 → server/discover; explicit legacy → initialize; "" →
+// server/discover at 2026, falling back to initialize on anything but a
+// discover result that lists 2026 or a modern -32022.
+func handshake(ctx context.Context, opts ClientOptions, rt roundTripper) (*streamState, error) {
+	want := opts.Protocol
+	if want == "" || wire.IsModern(want) {
+		v := wire.Version20260728
+		for try := 0; try < 2; try++ {
+			meta := modernMeta(v, opts.ClientName, opts.ClientVersion)
+			r := rt(ctx, "server/discover", nil, meta)
+			switch {
+			case r.Outcome == OK:
+				if supportsVersion(r.Result, v) {
+					return &streamState{protocol: v, meta: meta, serverInfo: serverInfoOf(r.Result, true)}, nil
+				}
+			case r.Outcome == RPCError && r.Code == wire.CodeUnsupportedProtocolVersion:
+				if nv := supportedFrom(r.Err); nv != "" && nv != v && wire.IsModern(nv) {
+					v = nv
+					continue
+				}
+			case r.Outcome == TransportError || r.Outcome == Cancelled:
+				return nil, r.Err
+			}
+			break
+		}
+		if want != "" {
+			return nil, fmt.Errorf("server does not accept protocol %s", want)
+		}
+	}
+	return initialize(ctx, opts, rt, want)
+}
+
+func initialize(ctx context.Context, opts ClientOptions, rt roundTripper, want string) (*streamState, error) {
+	ask := want
+	if ask == "" {
+		ask = wire.Version20251125
+	}
+	params, _ := json.Marshal(map[string]any{
+		"protocolVersion": ask,
+		"capabilities":    map[string]any{},
+		"clientInfo":      map[string]string{"name": opts.ClientName, "version": opts.ClientVersion},
+	})
+	r := rt(ctx, "initialize", params, nil)
+	if r.Outcome != OK {
+		if r.Err == nil {
+			r.Err = fmt.Errorf("initialize ended %v", r.Outcome)
+		}
+		return nil, fmt.Errorf("initialize: %w", r.Err)
+	}
+	var res struct {
+		ProtocolVersion string          `json:"protocolVersion"`
+		ServerInfo      json.RawMessage `json:"serverInfo"`
+	}
+	if err := json.Unmarshal(r.Result, &res); err != nil {
+		return nil, fmt.Errorf("initialize result: %w", err)
+	}
+	switch {
+	case !knownVersion(res.ProtocolVersion) || wire.IsModern(res.ProtocolVersion):
+		return nil, fmt.Errorf("server answered initialize with protocol %q, which this client does not speak", res.ProtocolVersion)
+	case want != "" && res.ProtocolVersion != want:
+		return nil, fmt.Errorf("asked for protocol %s, server negotiated %s", want, res.ProtocolVersion)
+	}
+	return &streamState{protocol: res.ProtocolVersion, serverInfo: res.ServerInfo}, nil
+}
+
+func supportsVersion(result []byte, v string) bool {
+	var d struct {
+		Supported []string `json:"supportedVersions"`
+	}
+	if json.Unmarshal(result, &d) != nil {
+		return false
+	}
+	if d.Supported == nil {
+		return true // a discover result without the list: trust it
+	}
+	for _, s := range d.Supported {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func serverInfoOf(result []byte, modern bool) json.RawMessage {
+	if modern {
+		if m := wire.Member(result, "_meta"); m != nil {
+			if si := wire.Member(m, wire.MetaServerInfo); si != nil {
+				return copyBytes(si)
+			}
+		}
+	}
+	return copyBytes(wire.Member(result, "serverInfo"))
+}

@@ -1,0 +1,189 @@
+package mcptest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Faults are the server-side fault hooks used by the chaos and cascading
+// suites. All are off in the zero value. They can be set only by the
+// process that started the server: at start (Options.Faults, command-line
+// flags), or at run time through Server.SetFaults, which goes through the
+// loopback-only control endpoint for a child process. Nothing on the MCP
+// port can change them.
+type Faults struct {
+	// Delay is added to the handling of every request.
+	Delay time.Duration `json:"delay"`
+	// FailFraction of tools/call requests (0..1) are answered with a
+	// JSON-RPC -32603 error "injected fault" instead of running the tool.
+	// The choice is deterministic: call n (counting from 1 since the
+	// fraction was set) fails when floor(n*f) > floor((n-1)*f), so exactly
+	// floor(N*f) of N calls fail.
+	FailFraction float64 `json:"failFraction"`
+	// Stall holds every request unanswered until Stall is set back to
+	// false or, when StallFor > 0, until the request has been held for
+	// StallFor.
+	Stall    bool          `json:"stall"`
+	StallFor time.Duration `json:"stallFor"`
+	// BlockRegistry blocks the session registry: initialize (every
+	// transport) and every legacy HTTP session lookup wait until it is
+	// lifted or the request ends.
+	BlockRegistry bool `json:"blockRegistry"`
+}
+
+// Validate reports every problem with f at once.
+func (f Faults) Validate() error {
+	var errs []error
+	if f.Delay < 0 {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.Delay %v is negative", f.Delay))
+	}
+	if !(f.FailFraction >= 0 && f.FailFraction <= 1) {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.FailFraction %v is not in [0,1]", f.FailFraction))
+	}
+	if f.StallFor < 0 {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.StallFor %v is negative", f.StallFor))
+	}
+	if f.StallFor > 0 && !f.Stall {
+		errs = append(errs, errors.New("mcptest: Faults.StallFor is set but Stall is false"))
+	}
+	return errors.Join(errs...)
+}
+
+// faultState is the live fault configuration of one server.
+type faultState struct {
+	mu       sync.Mutex
+	cur      Faults
+	stallCh  chan struct{} // closed when no stall is in force
+	blockCh  chan struct{} // closed when the registry is not blocked
+	failN    atomic.Uint64 // tools/call counter for FailFraction
+	active   atomic.Bool   // any fault on: the hot path checks only this
+	delayNs  atomic.Int64
+	failFrac atomic.Uint64 // math.Float64bits
+}
+
+func newFaultState(f Faults) *faultState {
+	s := &faultState{stallCh: closedChan(), blockCh: closedChan()}
+	s.set(f)
+	return s
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+
+// set installs f, releasing stalled and blocked requests as needed.
+func (s *faultState) set(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Stall && !s.cur.Stall {
+		s.stallCh = make(chan struct{})
+	} else if !f.Stall && s.cur.Stall {
+		close(s.stallCh)
+	}
+	if f.BlockRegistry && !s.cur.BlockRegistry {
+		s.blockCh = make(chan struct{})
+	} else if !f.BlockRegistry && s.cur.BlockRegistry {
+		close(s.blockCh)
+	}
+	if f.FailFraction != s.cur.FailFraction {
+		s.failN.Store(0)
+	}
+	s.cur = f
+	s.delayNs.Store(int64(f.Delay))
+	s.failFrac.Store(math.Float64bits(f.FailFraction))
+	s.active.Store(f != Faults{})
+}
+
+func (s *faultState) get() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// slow reports whether requests should leave the inline fast path because
+// a delay or stall may hold them.
+func (s *faultState) slow() bool {
+	if !s.active.Load() {
+		return false
+	}
+	f := s.get()
+	return f.Delay > 0 || f.Stall || f.BlockRegistry
+}
+
+// hold applies Stall and Delay to one request. It returns ctx's error if
+// the request ended while held.
+func (s *faultState) hold(ctx context.Context) error {
+	if !s.active.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	stall, stallFor, delay := s.stallCh, s.cur.StallFor, s.cur.Delay
+	s.mu.Unlock()
+	select {
+	case <-stall:
+	default:
+		var timeout <-chan time.Time
+		if stallFor > 0 {
+			t := time.NewTimer(stallFor)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-stall:
+		case <-timeout:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// waitRegistry blocks while the session registry is blocked.
+func (s *faultState) waitRegistry(ctx context.Context) error {
+	if !s.active.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	ch := s.blockCh
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// shouldFail counts one tools/call and reports whether it is to fail.
+func (s *faultState) shouldFail() bool {
+	if !s.active.Load() {
+		return false
+	}
+	f := math.Float64frombits(s.failFrac.Load())
+	if f <= 0 {
+		return false
+	}
+	n := s.failN.Add(1)
+	return failAt(n, f)
+}
+
+// failAt reports whether call n (from 1) fails under fraction f.
+func failAt(n uint64, f float64) bool {
+	return uint64(float64(n)*f) > uint64(float64(n-1)*f)
+}

@@ -1,0 +1,77 @@
+package mcptest
+
+import (
+	"flag"
+	"os"
+	"strconv"
+)
+
+// BindFlags registers flags that mirror Options (and its Faults) on fs.
+// cmd/mcpstress-server and the re-executed child use the same set.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Transport, "transport", o.Transport, "tcp (default), http, stdio or rawecho")
+	fs.StringVar(&o.Addr, "addr", o.Addr, "listen address (default 127.0.0.1:0)")
+	fs.BoolVar(&o.ReusePort, "reuseport", o.ReusePort, "set SO_REUSEPORT so several processes share the port")
+	fs.IntVar(&o.MaxFrame, "max-frame", o.MaxFrame, "largest accepted frame in bytes (default 4 MiB)")
+	fs.StringVar(&o.HTTPResponse, "http-response", o.HTTPResponse, "json (default) or sse")
+	fs.DurationVar(&o.SessionIdleTimeout, "session-idle-timeout", o.SessionIdleTimeout, "expire idle legacy HTTP sessions (0 = never)")
+	fs.StringVar(&o.Token, "token", o.Token, "bearer token required on HTTP (default $MCPTEST_TOKEN)")
+	fs.StringVar(&o.ControlAddr, "control", o.ControlAddr, "loopback address of the control endpoint (\"\" = none)")
+	fs.DurationVar(&o.Faults.Delay, "delay", o.Faults.Delay, "fault: delay added to every request")
+	fs.Float64Var(&o.Faults.FailFraction, "fail-fraction", o.Faults.FailFraction, "fault: fraction of tools/call answered with -32603")
+	fs.BoolVar(&o.Faults.Stall, "stall", o.Faults.Stall, "fault: hold every request unanswered")
+	fs.DurationVar(&o.Faults.StallFor, "stall-for", o.Faults.StallFor, "fault: release stalled requests after this long")
+	fs.BoolVar(&o.Faults.BlockRegistry, "block-registry", o.Faults.BlockRegistry, "fault: block initialize and session lookups")
+}
+
+// args renders o as the flags BindFlags parses (defaults omitted).
+func (o Options) args() []string {
+	var a []string
+	add := func(name, v string) { a = append(a, "-"+name+"="+v) }
+	if o.Transport != "" {
+		add("transport", o.Transport)
+	}
+	if o.Addr != "" {
+		add("addr", o.Addr)
+	}
+	if o.ReusePort {
+		add("reuseport", "true")
+	}
+	if o.MaxFrame != 0 {
+		add("max-frame", strconv.Itoa(o.MaxFrame))
+	}
+	if o.HTTPResponse != "" {
+		add("http-response", o.HTTPResponse)
+	}
+	if o.SessionIdleTimeout != 0 {
+		add("session-idle-timeout", o.SessionIdleTimeout.String())
+	}
+	if o.ControlAddr != "" {
+		add("control", o.ControlAddr)
+	}
+	f := o.Faults
+	if f.Delay != 0 {
+		add("delay", f.Delay.String())
+	}
+	if f.FailFraction != 0 {
+		add("fail-fraction", strconv.FormatFloat(f.FailFraction, 'g', -1, 64))
+	}
+	if f.Stall {
+		add("stall", "true")
+	}
+	if f.StallFor != 0 {
+		add("stall-for", f.StallFor.String())
+	}
+	if f.BlockRegistry {
+		add("block-registry", "true")
+	}
+	return a
+}
+
+// tokenFromEnv fills Token from $MCPTEST_TOKEN when no flag set it, so a
+// token need not appear on a command line.
+func (o *Options) tokenFromEnv() {
+	if o.Token == "" {
+		o.Token = os.Getenv("MCPTEST_TOKEN")
+	}
+}

@@ -1,0 +1,425 @@
+package mcptest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpstress/mcpstress/wire"
+)
+
+// codeSessionNotFound is the implementation-defined code (in -32000..-32019)
+// sent with a 404 for an unknown or expired legacy session.
+const codeSessionNotFound = -32001
+
+// httpHandler serves Streamable HTTP on /mcp: every POST carries one
+// message; legacy sessions are minted by initialize and named by
+// Mcp-Session-Id; 2026-07-28 requests are stateless and their headers are
+// checked against the body.
+type httpHandler struct {
+	h    *handler
+	opts Options
+
+	mu        sync.Mutex
+	sessions  map[string]*httpSession
+	lastSweep time.Time
+}
+
+type httpSession struct {
+	sess     *session
+	lastUsed atomic.Int64 // unix nanoseconds
+}
+
+func newHTTPHandler(h *handler, opts Options) *httpHandler {
+	return &httpHandler{h: h, opts: opts, sessions: make(map[string]*httpSession)}
+}
+
+var _ http.Handler = (*httpHandler)(nil)
+
+func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.h.stats.httpReqs.Add(1)
+	if r.URL.Path != "/mcp" {
+		http.NotFound(w, r)
+		return
+	}
+	if s.opts.Token != "" && !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mcptest"`)
+		http.Error(w, "401 unauthorized: a valid bearer token is required", http.StatusUnauthorized)
+		return
+	}
+	modernHeader := wire.IsModern(r.Header.Get(wire.HeaderProtocolVersion))
+	switch r.Method {
+	case http.MethodPost:
+		s.post(w, r)
+	case http.MethodDelete:
+		if modernHeader {
+			methodNotAllowed(w, "POST")
+			return
+		}
+		s.deleteSession(w, r)
+	default:
+		// No standalone GET stream is offered (the spec allows 405).
+		if modernHeader {
+			methodNotAllowed(w, "POST")
+		} else {
+			methodNotAllowed(w, "POST, DELETE")
+		}
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+}
+
+func (s *httpHandler) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) == 1
+}
+
+// acceptsBoth reports whether the Accept header lists application/json
+// and text/event-stream (or a wildcard covering them).
+func acceptsBoth(accept string) bool {
+	var js, sse bool
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "*/*":
+			js, sse = true, true
+		case "application/*", "application/json":
+			js = true
+		case "text/*", "text/event-stream":
+			sse = true
+		}
+	}
+	return js && sse
+}
+
+func (s *httpHandler) post(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		http.Error(w, "415 Content-Type must be application/json", http.StatusUnsupportedMediaType)
+		return
+	}
+	if !acceptsBoth(r.Header.Get("Accept")) {
+		http.Error(w, "406 Accept must list application/json and text/event-stream", http.StatusNotAcceptable)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(s.opts.MaxFrame)+1))
+	if err != nil {
+		http.Error(w, "400 reading body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > s.opts.MaxFrame {
+		s.h.stats.tooLarge.Add(1)
+		s.rpcError(w, http.StatusRequestEntityTooLarge, nil, errorf(wire.CodeInvalidRequest,
+			"request body exceeds the "+strconv.Itoa(s.opts.MaxFrame)+"-byte frame limit"))
+		return
+	}
+	req, id, perr := parseRequest(body)
+	if perr != nil {
+		s.rpcError(w, http.StatusBadRequest, id, perr)
+		return
+	}
+	hdrVersion := r.Header.Get(wire.HeaderProtocolVersion)
+	if req.Modern || wire.IsModern(hdrVersion) {
+		s.postModern(w, r, &req, hdrVersion)
+		return
+	}
+	s.postLegacy(w, r, &req, hdrVersion)
+}
+
+// rpcError answers with a JSON-RPC error outside the normal handler and
+// counts it.
+func (s *httpHandler) rpcError(w http.ResponseWriter, status int, id []byte, e *rpcError) {
+	s.h.stats.count(methodInvalid, OutcomeRPCError, e.Code)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(appendErrorResponse(nil, id, e))
+}
+
+// methodRPCError is rpcError for a request whose method is known.
+func (s *httpHandler) methodRPCError(w http.ResponseWriter, status int, req *request, e *rpcError) {
+	s.h.stats.count(req.Method, OutcomeRPCError, e.Code)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(appendErrorResponse(nil, req.ID, e))
+}
+
+// decodeHeaderValue undoes the =?base64?…?= encoding of Mcp-Name.
+func decodeHeaderValue(v string) (string, bool) {
+	inner, ok := strings.CutPrefix(v, "=?base64?")
+	if !ok {
+		return v, true
+	}
+	inner, ok = strings.CutSuffix(inner, "?=")
+	if !ok {
+		return "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(inner)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// checkModernHeaders validates the 2026-07-28 request headers against the
+// body (mcp-wire.md §3.3).
+func checkModernHeaders(r *http.Request, req *request, hdrVersion string) *rpcError {
+	mismatch := func(msg string) *rpcError { return errorf(wire.CodeHeaderMismatch, msg) }
+	if hdrVersion == "" {
+		return mismatch("missing required " + wire.HeaderProtocolVersion + " header")
+	}
+	var bodyVersion string
+	if req.P.Meta != nil {
+		bodyVersion, _ = jsonString(req.P.Meta.ProtocolVersion)
+	}
+	if bodyVersion == "" {
+		return errorf(wire.CodeInvalidParams, `missing or invalid _meta field "`+wire.MetaProtocolVersion+`"`)
+	}
+	if bodyVersion != hdrVersion {
+		return mismatch(wire.HeaderProtocolVersion + " header " + strconv.Quote(hdrVersion) +
+			" does not match request " + wire.MetaProtocolVersion + " " + strconv.Quote(bodyVersion))
+	}
+	if req.IsNotification() {
+		return nil
+	}
+	hm := r.Header.Get(wire.HeaderMethod)
+	if hm == "" {
+		return mismatch("missing required " + wire.HeaderMethod + " header")
+	}
+	if hm != req.Method {
+		return mismatch(wire.HeaderMethod + " header value " + strconv.Quote(hm) + " does not match body value " + strconv.Quote(req.Method))
+	}
+	var want string
+	switch req.Method {
+	case "tools/call", "prompts/get":
+		want = req.P.Name
+	case "resources/read":
+		want = req.P.URI
+	default:
+		return nil
+	}
+	raw := r.Header.Get(wire.HeaderName)
+	if raw == "" {
+		return mismatch("missing required " + wire.HeaderName + " header")
+	}
+	got, ok := decodeHeaderValue(raw)
+	if !ok {
+		return mismatch("malformed " + wire.HeaderName + " header")
+	}
+	if got != want {
+		return mismatch(wire.HeaderName + " header value " + strconv.Quote(got) + " does not match body value " + strconv.Quote(want))
+	}
+	return nil
+}
+
+// modernStatus maps a 2026-07-28 JSON-RPC error code to its HTTP status.
+func modernStatus(code int) int {
+	switch code {
+	case 0:
+		return http.StatusOK
+	case wire.CodeMethodNotFound:
+		return http.StatusNotFound
+	case wire.CodeInvalidParams, wire.CodeHeaderMismatch, wire.CodeMissingRequiredClientCapability,
+		wire.CodeUnsupportedProtocolVersion, wire.CodeInvalidRequest:
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+func (s *httpHandler) postModern(w http.ResponseWriter, r *http.Request, req *request, hdrVersion string) {
+	if req.Response {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if e := checkModernHeaders(r, req, hdrVersion); e != nil {
+		if req.IsNotification() {
+			s.h.stats.count(req.Method, OutcomeRPCError, e.Code)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.methodRPCError(w, http.StatusBadRequest, req, e)
+		return
+	}
+	if req.IsNotification() {
+		s.h.notify(&session{}, req)
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	out, code, ok := s.h.answer(r.Context(), &session{}, req, nil)
+	if !ok {
+		return // the client went away: closing the stream is the 2026 cancel
+	}
+	s.reply(w, modernStatus(code), out)
+}
+
+func (s *httpHandler) postLegacy(w http.ResponseWriter, r *http.Request, req *request, hdrVersion string) {
+	if hdrVersion != "" && hdrVersion != wire.Version20250618 && hdrVersion != wire.Version20251125 {
+		http.Error(w, "400 unsupported "+wire.HeaderProtocolVersion+" "+strconv.Quote(hdrVersion)+
+			" (supported: "+wire.Version20260728+", "+wire.Version20251125+", "+wire.Version20250618+")", http.StatusBadRequest)
+		return
+	}
+	sid := r.Header.Get(wire.HeaderSessionID)
+	if req.Method == "initialize" && sid == "" && !req.IsNotification() {
+		s.initialize(w, r, req)
+		return
+	}
+	if sid == "" {
+		if req.IsNotification() || req.Response {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.methodRPCError(w, http.StatusBadRequest, req, errorf(wire.CodeInvalidRequest,
+			"missing "+wire.HeaderSessionID+" header: send initialize first, or use "+wire.Version20260728))
+		return
+	}
+	if err := s.h.faults.waitRegistry(r.Context()); err != nil {
+		return
+	}
+	hs := s.lookup(sid)
+	if hs == nil {
+		if req.IsNotification() || req.Response {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		s.methodRPCError(w, http.StatusNotFound, req, errorf(codeSessionNotFound,
+			"session not found (expired or deleted): initialize again"))
+		return
+	}
+	w.Header().Set(wire.HeaderSessionID, sid)
+	if req.Response {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if req.IsNotification() {
+		s.h.notify(hs.sess, req)
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	if !hs.sess.begin(req.ID, cancel) {
+		s.methodRPCError(w, http.StatusBadRequest, req, errorf(wire.CodeInvalidRequest,
+			"duplicate in-flight request id "+string(req.ID)))
+		return
+	}
+	out, _, ok := s.h.answer(ctx, hs.sess, req, nil)
+	hs.sess.end(req.ID)
+	if !ok {
+		return
+	}
+	s.reply(w, http.StatusOK, out)
+}
+
+func (s *httpHandler) initialize(w http.ResponseWriter, r *http.Request, req *request) {
+	sess := &session{}
+	out, code, ok := s.h.answer(r.Context(), sess, req, nil)
+	if !ok {
+		return
+	}
+	if code == 0 {
+		sid := newSessionID()
+		hs := &httpSession{sess: sess}
+		hs.lastUsed.Store(time.Now().UnixNano())
+		s.mu.Lock()
+		s.sweepLocked(time.Now())
+		s.sessions[sid] = hs
+		s.mu.Unlock()
+		s.h.stats.sessions.Add(1)
+		w.Header().Set(wire.HeaderSessionID, sid)
+	}
+	s.reply(w, http.StatusOK, out)
+}
+
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// lookup returns the live session sid, expiring it if it has been idle
+// longer than SessionIdleTimeout.
+func (s *httpHandler) lookup(sid string) *httpSession {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hs := s.sessions[sid]
+	if hs == nil {
+		return nil
+	}
+	if t := s.opts.SessionIdleTimeout; t > 0 && now.Sub(time.Unix(0, hs.lastUsed.Load())) > t {
+		delete(s.sessions, sid)
+		hs.sess.cancelAll()
+		return nil
+	}
+	hs.lastUsed.Store(now.UnixNano())
+	return hs
+}
+
+// sweepLocked drops idle sessions at most once per idle timeout, so memory
+// stays bounded by the sessions active within one timeout.
+func (s *httpHandler) sweepLocked(now time.Time) {
+	t := s.opts.SessionIdleTimeout
+	if t <= 0 || now.Sub(s.lastSweep) < t {
+		return
+	}
+	s.lastSweep = now
+	for id, hs := range s.sessions {
+		if now.Sub(time.Unix(0, hs.lastUsed.Load())) > t {
+			delete(s.sessions, id)
+			hs.sess.cancelAll()
+		}
+	}
+}
+
+func (s *httpHandler) deleteSession(w http.ResponseWriter, r *http.Request) {
+	sid := r.Header.Get(wire.HeaderSessionID)
+	if sid == "" {
+		http.Error(w, "400 missing "+wire.HeaderSessionID, http.StatusBadRequest)
+		return
+	}
+	if s.lookup(sid) == nil {
+		http.Error(w, "404 session not found", http.StatusNotFound)
+		return
+	}
+	s.mu.Lock()
+	hs := s.sessions[sid]
+	delete(s.sessions, sid)
+	s.mu.Unlock()
+	if hs != nil {
+		hs.sess.cancelAll()
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// reply writes one JSON-RPC response as application/json or as a
+// one-event SSE stream, per Options.HTTPResponse.
+func (s *httpHandler) reply(w http.ResponseWriter, status int, msg []byte) {
+	h := w.Header()
+	if s.opts.HTTPResponse == HTTPResponseSSE {
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		w.WriteHeader(status)
+		buf := make([]byte, 0, len(msg)+24)
+		buf = append(buf, "event: message\ndata: "...)
+		buf = append(buf, msg...)
+		buf = append(buf, "\n\n"...)
+		_, _ = w.Write(buf)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(msg)))
+	w.WriteHeader(status)
+	_, _ = w.Write(msg)
+}

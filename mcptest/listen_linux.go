@@ -1,0 +1,33 @@
+//go:build linux
+
+package mcptest
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// reusePort sets SO_REUSEPORT so several processes can bind one port and
+// the kernel spreads connections across them.
+func reusePort(_, _ string, c syscall.RawConn) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
+const reusePortSupported = true
+
+// soReusePort is SO_REUSEPORT on Linux for every architecture Go runs the
+// project on (amd64, arm64, 386, arm, riscv64, ppc64le, s390x); the
+// syscall package does not export it and x/sys is not a dependency.
+const soReusePort = 0xf
+
+// setChildAttrs makes the child die with the parent if the parent is
+// killed before its cleanup runs.
+func setChildAttrs(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,146 @@
+package mcptest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/mcpstress/mcpstress/wire"
+)
+
+// lineWriter serializes writes of newline-terminated frames to one stream.
+type lineWriter struct {
+	mu sync.Mutex
+	bw *bufio.Writer
+}
+
+func (w *lineWriter) writeLine(b []byte, flush bool) {
+	w.mu.Lock()
+	_, _ = w.bw.Write(b)
+	_ = w.bw.WriteByte('\n')
+	if flush {
+		_ = w.bw.Flush()
+	}
+	w.mu.Unlock()
+}
+
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	_ = w.bw.Flush()
+	w.mu.Unlock()
+}
+
+// frameBuffered reports whether a complete frame is already buffered, in
+// which case replies are batched instead of flushed.
+func frameBuffered(br *bufio.Reader) bool {
+	n := br.Buffered()
+	if n == 0 {
+		return false
+	}
+	p, _ := br.Peek(n)
+	return bytes.IndexByte(p, '\n') >= 0
+}
+
+// serveStream serves newline-delimited JSON-RPC on one stream (a TCP
+// connection or stdin/stdout) until the input ends or ctx is done; the
+// caller unblocks a pending read on ctx's end by closing the stream.
+//
+// One goroutine reads frames and answers fast requests inline into a
+// reused buffer; replies are flushed only when no further complete frame
+// is buffered, so pipelined requests share writes. Requests that may take
+// long (sleep, cpu, or any request while a delay/stall/registry fault is
+// on) run in their own goroutine so they never hold up the pipeline.
+func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, maxFrame int) {
+	br := bufio.NewReaderSize(r, 64<<10) // FrameReader reuses it: same size
+	fr := wire.NewFrameReader(br, maxFrame)
+	lw := &lineWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	sess := &session{gate: true}
+	connCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		lw.flush()
+	}()
+	h.stats.conns.Add(1)
+	var buf []byte
+	var async int // requests ever handed to goroutines; 0 skips duplicate checks
+	for {
+		frame, err := fr.Next()
+		if err != nil {
+			if !errors.Is(err, wire.ErrFrameTooLarge) {
+				return // EOF, truncated last frame, or closed
+			}
+			h.stats.tooLarge.Add(1)
+			h.stats.count(methodInvalid, OutcomeRPCError, wire.CodeInvalidRequest)
+			buf = appendErrorResponse(buf[:0], nil, errorf(wire.CodeInvalidRequest, err.Error()))
+			lw.writeLine(buf, !frameBuffered(br))
+			continue
+		}
+		req, id, perr := parseRequest(frame)
+		switch {
+		case perr != nil:
+			h.stats.count(methodInvalid, OutcomeRPCError, perr.Code)
+			buf = appendErrorResponse(buf[:0], id, perr)
+		case req.Response:
+			continue
+		case req.IsNotification():
+			h.notify(sess, &req)
+			continue
+		case async > 0 && sess.inFlight(req.ID):
+			h.stats.count(req.Method, OutcomeRPCError, wire.CodeInvalidRequest)
+			buf = appendErrorResponse(buf[:0], req.ID, errorf(wire.CodeInvalidRequest, "duplicate in-flight request id "+string(req.ID)))
+		case h.slow(&req):
+			reqCtx, rcancel := context.WithCancel(connCtx)
+			sess.begin(req.ID, rcancel)
+			async++
+			wg.Add(1)
+			go func(req request) {
+				defer wg.Done()
+				defer rcancel()
+				out, _, ok := h.answer(reqCtx, sess, &req, nil)
+				sess.end(req.ID)
+				if ok {
+					lw.writeLine(out, true)
+				}
+			}(req)
+			continue
+		default:
+			var ok bool
+			if buf, _, ok = h.answer(connCtx, sess, &req, buf[:0]); !ok {
+				continue
+			}
+		}
+		lw.writeLine(buf, !frameBuffered(br))
+		if cap(buf) > 1<<20 {
+			buf = nil // do not pin a large reply's buffer for the connection's life
+		}
+	}
+}
+
+// serveRawEcho echoes every line back unchanged (no JSON): the raw
+// ceiling benchmarks compare the MCP path with.
+func serveRawEcho(r io.Reader, w io.Writer) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	defer bw.Flush()
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			if _, werr := bw.Write(line); werr != nil {
+				return
+			}
+		}
+		if err != nil && err != bufio.ErrBufferFull {
+			return
+		}
+		if err == nil && !frameBuffered(br) {
+			if bw.Flush() != nil {
+				return
+			}
+		}
+	}
+}

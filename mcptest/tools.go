@@ -1,0 +1,238 @@
+package mcptest
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/mcpstress/mcpstress/wire"
+)
+
+// Limits on tool arguments, so a request cannot make the server allocate
+// or hold without bound.
+const (
+	maxSleep = 10 * time.Minute
+	maxCPU   = 10 * time.Second
+	maxLarge = 64 << 20
+)
+
+// tool is one tool of the reference server. run appends the fields of a
+// CallToolResult (without braces) to dst; isError marks an execution error.
+type tool struct {
+	name, description, schema string
+	slow                      bool // may take long: run off the connection's read loop
+	run                       func(ctx context.Context, args json.RawMessage, dst []byte) (out []byte, isError bool, e *rpcError)
+}
+
+var tools = []tool{
+	{"echo", "Returns the message it is given.",
+		`{"type":"object","properties":{"message":{"type":"string"}},"required":["message"]}`, false, runEcho},
+	{"add", "Returns a+b.",
+		`{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}`, false, runAdd},
+	{"sleep", "Waits ms milliseconds, then answers.",
+		`{"type":"object","properties":{"ms":{"type":"integer","minimum":0}},"required":["ms"]}`, true, runSleep},
+	{"cpu", "Spins the CPU for us microseconds, then answers.",
+		`{"type":"object","properties":{"us":{"type":"integer","minimum":0}},"required":["us"]}`, true, runCPU},
+	{"large", "Returns a text block of exactly bytes bytes.",
+		`{"type":"object","properties":{"bytes":{"type":"integer","minimum":0}},"required":["bytes"]}`, false, runLarge},
+	{"fail", "Always fails with an execution error (isError:true).",
+		`{"type":"object","properties":{"message":{"type":"string"}}}`, false, runFail},
+	{"error", "Always answers with a JSON-RPC error (code defaults to -32603).",
+		`{"type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"}}}`, false, runError},
+}
+
+var toolIndex = func() map[string]*tool {
+	m := make(map[string]*tool, len(tools))
+	for i := range tools {
+		m[tools[i].name] = &tools[i]
+	}
+	return m
+}()
+
+// toolsListFields is the pre-encoded "tools":[...] of tools/list.
+var toolsListFields = func() []byte {
+	b := []byte(`"tools":[`)
+	for i, t := range tools {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = appendString(b, t.name)
+		b = append(b, `,"description":`...)
+		b = appendString(b, t.description)
+		b = append(b, `,"inputSchema":`...)
+		b = append(b, t.schema...)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}()
+
+func badArgs(toolName string, err error) *rpcError {
+	return errorf(wire.CodeInvalidParams, "invalid arguments for tool "+strconv.Quote(toolName)+": "+err.Error())
+}
+
+func missingArg(toolName, arg string) *rpcError {
+	return errorf(wire.CodeInvalidParams, "tool "+strconv.Quote(toolName)+": missing required argument "+strconv.Quote(arg))
+}
+
+func appendText(dst []byte, text string) []byte {
+	dst = append(dst, `"content":[{"type":"text","text":`...)
+	dst = appendString(dst, text)
+	return append(dst, "}]"...)
+}
+
+func toolError(dst []byte, text string) ([]byte, bool, *rpcError) {
+	dst = appendText(dst, text)
+	return append(dst, `,"isError":true`...), true, nil
+}
+
+func decodeArgs(name string, raw json.RawMessage, v any) *rpcError {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return badArgs(name, err)
+	}
+	return nil
+}
+
+func runEcho(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	var a struct {
+		Message *string `json:"message"`
+	}
+	if e := decodeArgs("echo", raw, &a); e != nil {
+		return dst, false, e
+	}
+	if a.Message == nil {
+		return dst, false, missingArg("echo", "message")
+	}
+	return appendText(dst, *a.Message), false, nil
+}
+
+func runAdd(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	var a struct {
+		A *float64 `json:"a"`
+		B *float64 `json:"b"`
+	}
+	if e := decodeArgs("add", raw, &a); e != nil {
+		return dst, false, e
+	}
+	if a.A == nil {
+		return dst, false, missingArg("add", "a")
+	}
+	if a.B == nil {
+		return dst, false, missingArg("add", "b")
+	}
+	sum := strconv.AppendFloat(nil, *a.A+*a.B, 'g', -1, 64)
+	dst = appendText(dst, string(sum))
+	dst = append(dst, `,"structuredContent":{"sum":`...)
+	dst = append(dst, sum...)
+	return append(dst, '}'), false, nil
+}
+
+// durationArg decodes a required non-negative integer argument.
+func intArg(name, arg string, raw json.RawMessage) (int64, *rpcError) {
+	var a map[string]*int64
+	if e := decodeArgs(name, raw, &a); e != nil {
+		return 0, e
+	}
+	v, ok := a[arg]
+	if !ok || v == nil {
+		return 0, missingArg(name, arg)
+	}
+	return *v, nil
+}
+
+func runSleep(ctx context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	ms, e := intArg("sleep", "ms", raw)
+	if e != nil {
+		return dst, false, e
+	}
+	d := time.Duration(ms) * time.Millisecond
+	if ms < 0 || d > maxSleep {
+		return toolError(dst, "sleep: ms must be in [0, "+strconv.FormatInt(maxSleep.Milliseconds(), 10)+"]")
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return toolError(dst, "sleep: cancelled")
+	}
+	return appendText(dst, "slept "+strconv.FormatInt(ms, 10)+" ms"), false, nil
+}
+
+func runCPU(ctx context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	us, e := intArg("cpu", "us", raw)
+	if e != nil {
+		return dst, false, e
+	}
+	d := time.Duration(us) * time.Microsecond
+	if us < 0 || d > maxCPU {
+		return toolError(dst, "cpu: us must be in [0, "+strconv.FormatInt(maxCPU.Microseconds(), 10)+"]")
+	}
+	start := time.Now()
+	var x uint64 = 88172645463325252
+	for i := 0; time.Since(start) < d; i++ {
+		for j := 0; j < 256; j++ { // xorshift: real work the compiler keeps
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+		}
+		if i&63 == 0 && ctx.Err() != nil {
+			return toolError(dst, "cpu: cancelled")
+		}
+	}
+	return appendText(dst, "spun "+strconv.FormatInt(us, 10)+" us ("+strconv.FormatUint(x&0xffff, 16)+")"), false, nil
+}
+
+const largePattern = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+func runLarge(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	n, e := intArg("large", "bytes", raw)
+	if e != nil {
+		return dst, false, e
+	}
+	if n < 0 || n > maxLarge {
+		return toolError(dst, "large: bytes must be in [0, "+strconv.Itoa(maxLarge)+"]")
+	}
+	dst = append(dst, `"content":[{"type":"text","text":"`...)
+	for left := int(n); left > 0; {
+		k := min(left, len(largePattern))
+		dst = append(dst, largePattern[:k]...)
+		left -= k
+	}
+	return append(dst, `"}]`...), false, nil
+}
+
+func runFail(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	var a struct {
+		Message string `json:"message"`
+	}
+	if e := decodeArgs("fail", raw, &a); e != nil {
+		return dst, false, e
+	}
+	if a.Message == "" {
+		a.Message = "fail: the tool failed as asked"
+	}
+	return toolError(dst, a.Message)
+}
+
+func runError(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
+	var a struct {
+		Code    *int   `json:"code"`
+		Message string `json:"message"`
+	}
+	if e := decodeArgs("error", raw, &a); e != nil {
+		return dst, false, e
+	}
+	code := wire.CodeInternalError
+	if a.Code != nil {
+		code = *a.Code
+	}
+	if a.Message == "" {
+		a.Message = "error: the tool answered with a JSON-RPC error as asked"
+	}
+	return dst, false, errorf(code, a.Message)
+}

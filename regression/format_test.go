@@ -1,0 +1,88 @@
+package regression
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// golden compares got with testdata/name; on mismatch it writes name.got
+// beside it. -update rewrites the golden file.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gotPath := path + ".got"
+		_ = os.WriteFile(gotPath, got, 0o644)
+		t.Errorf("%s differs from golden; see %s (rerun with -update if intended)", path, gotPath)
+	}
+}
+
+func exampleReport(t *testing.T) Report {
+	t.Helper()
+	p50 := Metric{Name: "echo_p50", Unit: "ns", Direction: LowerIsBetter}
+	p99 := Metric{Name: "echo_p99", Unit: "ns", Direction: LowerIsBetter}
+	thr := Metric{Name: "echo_throughput", Unit: "req/s", Direction: HigherIsBetter}
+	allocs := Metric{Name: "echo_allocs", Unit: "allocs/op", Direction: LowerIsBetter, Assume: AssumeExact}
+	few := Metric{Name: "rss", Unit: "B", Direction: LowerIsBetter}
+	old := []Samples{
+		{p50, wobble(43000, 10)}, {p99, wobble(4.4e6, 10)}, {thr, wobble(16000, 10)},
+		{allocs, []float64{21, 21, 21}}, {few, wobble(2.5e6, 3)},
+	}
+	new := []Samples{
+		{p50, wobble(43500, 10)}, {p99, scale(wobble(4.4e6, 10), 1.25)}, {thr, scale(wobble(16000, 10), 1.12)},
+		{allocs, []float64{21, 21, 21}}, {few, wobble(2.6e6, 3)},
+	}
+	new[0].Values[4] = 90000 // a spike, kept and footnoted
+	r, err := Compare(Config{}, old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestWriteTableGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, exampleReport(t), "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"~ (p=", "REGRESSION", "improvement", "inconclusive", "geomean", "need >= 5 runs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	golden(t, "table.golden", b.Bytes())
+}
+
+func TestWriteBenchFormatGolden(t *testing.T) {
+	env := Env{GOOS: "linux", GOARCH: "amd64", CPUModel: "Test CPU", MachineKind: "test"}
+	s := []Samples{
+		{Metric{Name: "p99", Unit: "ns", Direction: LowerIsBetter}, []float64{4100, 4200.5}},
+		{Metric{Name: "throughput", Unit: "req/s", Direction: HigherIsBetter}, []float64{16000, 15800}},
+	}
+	var b bytes.Buffer
+	if err := WriteBenchFormat(&b, "echo", env, s); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "bench.golden", b.Bytes())
+	s[1].Values = s[1].Values[:1]
+	if err := WriteBenchFormat(&b, "echo", env, s); err == nil {
+		t.Error("ragged runs must be an error")
+	}
+}

@@ -1,0 +1,365 @@
+package report
+
+import (
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Kind says where a node sits in the tree.
+type Kind string
+
+// The node kinds, from the top of the tree down.
+const (
+	KindSuite   Kind = "suite"
+	KindTest    Kind = "test"
+	KindSubtest Kind = "subtest"
+)
+
+// Status is the verdict of a node.
+type Status string
+
+// The statuses. A node whose Status is empty takes its verdict from its
+// children (see Run.Normalize).
+const (
+	StatusPassed  Status = "passed"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+	StatusError   Status = "error"
+)
+
+// Better says which direction of a metric is an improvement; regression
+// tools and the benchmark writer read it.
+type Better string
+
+// The directions. Neutral metrics (counts, settings) leave Better empty.
+const (
+	BetterHigher Better = "higher"
+	BetterLower  Better = "lower"
+)
+
+// Well-known Series.Chart values: series sharing a Chart are drawn on one
+// set of axes in the HTML report, in this order.
+const (
+	ChartThroughput = "throughput"
+	ChartLatency    = "latency"
+	ChartMemory     = "memory"
+	ChartRecovery   = "recovery"
+)
+
+// Run is the root of the tree: one invocation of one or more suites.
+//
+// Every time offset in a run (Node.Start, Point.T, FaultEvent.Start/End,
+// Interval.Start/End) is measured from Started, so suites share a timeline.
+type Run struct {
+	ID       string        `json:"id"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	Env      Environment   `json:"environment"`
+	Suites   []*Node       `json:"suites"`
+	Warnings []string      `json:"warnings,omitempty"`
+}
+
+// Environment says where and against what the run happened.
+type Environment struct {
+	Hostname    string `json:"hostname,omitempty"`
+	OS          string `json:"os,omitempty"`
+	Arch        string `json:"arch,omitempty"`
+	CPUs        int    `json:"cpus,omitempty"`
+	MemoryBytes uint64 `json:"memory_bytes,omitempty"`
+	GoVersion   string `json:"go_version,omitempty"`
+	Target      string `json:"target,omitempty"`
+	Mode        string `json:"mode,omitempty"`
+	GitRevision string `json:"git_revision,omitempty"`
+	// Shard is "i/n" when the run is one slice of a sharded run.
+	Shard string `json:"shard,omitempty"`
+}
+
+// Node is a suite, a test or a subtest. All fields are plain data: fill
+// them directly or with the constructors below.
+type Node struct {
+	Name   string `json:"name"`
+	Kind   Kind   `json:"kind"`
+	Status Status `json:"status"`
+	// Message explains a failure, error or skip in one line (JUnit shows it).
+	Message    string            `json:"message,omitempty"`
+	Start      time.Duration     `json:"start_ns"`
+	Duration   time.Duration     `json:"duration_ns"`
+	Metrics    []Metric          `json:"metrics,omitempty"`
+	Series     []Series          `json:"series,omitempty"`
+	Curves     []Curve           `json:"curves,omitempty"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Assertions Assertions        `json:"assertions"`
+	Faults     []FaultEvent      `json:"faults,omitempty"`
+	Warnings   []string          `json:"warnings,omitempty"`
+	Counts     map[string]uint64 `json:"counts,omitempty"`
+	Tables     []Table           `json:"tables,omitempty"`
+	Histograms []HistogramLog    `json:"-"` // written as .hlog files, not JSON
+	Children   []*Node           `json:"children,omitempty"`
+}
+
+// Metric is one summary value of a node.
+type Metric struct {
+	Name   string  `json:"name"`
+	Unit   string  `json:"unit,omitempty"`
+	Value  float64 `json:"value"`
+	Better Better  `json:"better,omitempty"`
+}
+
+// Series is a value over time (interval snapshots): throughput, a latency
+// percentile, memory, recovered fraction.
+type Series struct {
+	Name string `json:"name"`
+	Unit string `json:"unit,omitempty"`
+	// Chart groups series onto one chart (ChartThroughput, ChartLatency, …);
+	// empty means a chart of its own named after the series.
+	Chart  string  `json:"chart,omitempty"`
+	Points []Point `json:"points"`
+}
+
+// Point is one value of a Series at offset T from Run.Started.
+type Point struct {
+	T time.Duration `json:"t_ns"`
+	V float64       `json:"v"`
+}
+
+// Curve is a value against something other than time, for example the
+// achieved rate against the number of connections (the scaling curve).
+type Curve struct {
+	Name   string `json:"name"`
+	XLabel string `json:"x_label"`
+	XUnit  string `json:"x_unit,omitempty"`
+	YLabel string `json:"y_label"`
+	YUnit  string `json:"y_unit,omitempty"`
+	Points []XY   `json:"points"`
+}
+
+// XY is one point of a Curve.
+type XY struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// ThresholdResult is one evaluated threshold: the expression as written, the
+// measured value it was compared with, and the verdict.
+type ThresholdResult struct {
+	Expr     string  `json:"expr"`
+	Measured float64 `json:"measured"`
+	Unit     string  `json:"unit,omitempty"`
+	Pass     bool    `json:"pass"`
+	// Window is the sliding window the value was measured over; zero means
+	// the whole test.
+	Window time.Duration `json:"window_ns,omitempty"`
+}
+
+// Assertions counts the checks a node made.
+type Assertions struct {
+	Passed uint64 `json:"passed"`
+	Failed uint64 `json:"failed"`
+}
+
+// FaultEvent is an injected fault, drawn as a band on time charts. End is
+// zero while the fault is still active (drawn to the end of the chart).
+type FaultEvent struct {
+	Kind   string        `json:"kind"`
+	Start  time.Duration `json:"start_ns"`
+	End    time.Duration `json:"end_ns,omitempty"`
+	Detail string        `json:"detail,omitempty"`
+}
+
+// Table is a titled grid of strings, for results that are naturally tabular
+// (protocol cases, per-operation breakdowns, per-level scaling results).
+type Table struct {
+	Title   string     `json:"title"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+}
+
+// HistogramLog is a sequence of interval histograms, written as an
+// HdrHistogram interval log (format 1.3). Values are recorded in
+// nanoseconds by convention: the log's max column is value/1e6, i.e.
+// milliseconds, as the HdrHistogram tools expect.
+type HistogramLog struct {
+	Name      string     `json:"name"`
+	Intervals []Interval `json:"-"`
+}
+
+// Interval is one interval histogram. Hist must not be modified after it is
+// added to a tree.
+type Interval struct {
+	Start, End time.Duration
+	Hist       *hdrhistogram.Histogram
+}
+
+// NewSuite returns a suite node with the given tests as children.
+func NewSuite(name string, tests ...*Node) *Node {
+	return &Node{Name: name, Kind: KindSuite, Children: tests}
+}
+
+// NewTest returns a test node with a verdict and duration.
+func NewTest(name string, status Status, d time.Duration) *Node {
+	return &Node{Name: name, Kind: KindTest, Status: status, Duration: d}
+}
+
+// NewSubtest returns a subtest node with a verdict and duration.
+func NewSubtest(name string, status Status, d time.Duration) *Node {
+	return &Node{Name: name, Kind: KindSubtest, Status: status, Duration: d}
+}
+
+// AddMetric appends a metric and returns n for chaining.
+func (n *Node) AddMetric(name, unit string, v float64, better Better) *Node {
+	n.Metrics = append(n.Metrics, Metric{Name: name, Unit: unit, Value: v, Better: better})
+	return n
+}
+
+// AddThreshold appends a threshold result and returns n for chaining.
+func (n *Node) AddThreshold(expr string, measured float64, unit string, pass bool) *Node {
+	n.Thresholds = append(n.Thresholds, ThresholdResult{Expr: expr, Measured: measured, Unit: unit, Pass: pass})
+	return n
+}
+
+// AddCount adds to an outcome counter and returns n for chaining.
+func (n *Node) AddCount(outcome string, c uint64) *Node {
+	if n.Counts == nil {
+		n.Counts = map[string]uint64{}
+	}
+	n.Counts[outcome] += c
+	return n
+}
+
+// AddChild appends a child and returns n for chaining.
+func (n *Node) AddChild(c *Node) *Node {
+	n.Children = append(n.Children, c)
+	return n
+}
+
+// Metric returns the named metric and whether it exists.
+func (n *Node) Metric(name string) (Metric, bool) {
+	for _, m := range n.Metrics {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// Walk calls fn for every node of the run, depth first, with the path of
+// names from the suite down to the node.
+func (r *Run) Walk(fn func(path []string, n *Node)) {
+	var walk func(path []string, n *Node)
+	walk = func(path []string, n *Node) {
+		p := append(path[:len(path):len(path)], n.Name)
+		fn(p, n)
+		for _, c := range n.Children {
+			walk(p, c)
+		}
+	}
+	for _, s := range r.Suites {
+		walk(nil, s)
+	}
+}
+
+// Normalize gives every node with an empty Status the verdict of its
+// children (error over failed over passed; all skipped is skipped; no
+// children is passed) and a failed Status to any node with a failing
+// threshold or assertion. It is idempotent; writers call it on a copy.
+func (r *Run) Normalize() {
+	for _, s := range r.Suites {
+		normalize(s)
+	}
+}
+
+func normalize(n *Node) Status {
+	var any, errs, fails, skips int
+	for _, c := range n.Children {
+		any++
+		switch normalize(c) {
+		case StatusError:
+			errs++
+		case StatusFailed:
+			fails++
+		case StatusSkipped:
+			skips++
+		}
+	}
+	if n.Status == "" {
+		switch {
+		case errs > 0:
+			n.Status = StatusError
+		case fails > 0:
+			n.Status = StatusFailed
+		case any > 0 && skips == any:
+			n.Status = StatusSkipped
+		default:
+			n.Status = StatusPassed
+		}
+	}
+	if n.Status == StatusPassed {
+		for _, t := range n.Thresholds {
+			if !t.Pass {
+				n.Status = StatusFailed
+				if n.Message == "" {
+					n.Message = "threshold failed: " + t.Expr
+				}
+				break
+			}
+		}
+		if n.Status == StatusPassed && n.Assertions.Failed > 0 {
+			n.Status = StatusFailed
+			if n.Message == "" {
+				n.Message = "assertions failed"
+			}
+		}
+	}
+	return n.Status
+}
+
+// Totals are the counts the text, Markdown and JUnit writers show. Tests
+// counts test and subtest nodes (what `go test -v` prints a verdict for).
+type Totals struct {
+	Tests, Passed, Failed, Skipped, Errors int
+	Assertions                             Assertions
+	Thresholds, ThresholdsFailed           int
+}
+
+// PassRate is Passed/(Tests-Skipped) in percent; 0 when nothing ran.
+func (t Totals) PassRate() float64 {
+	ran := t.Tests - t.Skipped
+	if ran <= 0 {
+		return 0
+	}
+	return 100 * float64(t.Passed) / float64(ran)
+}
+
+// Totals counts the run's tests by verdict. Call Normalize first if some
+// statuses are left empty.
+func (r *Run) Totals() Totals {
+	var t Totals
+	r.Walk(func(_ []string, n *Node) {
+		t.Assertions.Passed += n.Assertions.Passed
+		t.Assertions.Failed += n.Assertions.Failed
+		for _, th := range n.Thresholds {
+			t.Thresholds++
+			if !th.Pass {
+				t.ThresholdsFailed++
+			}
+		}
+		if n.Kind == KindSuite {
+			return
+		}
+		t.Tests++
+		switch n.Status {
+		case StatusPassed:
+			t.Passed++
+		case StatusFailed:
+			t.Failed++
+		case StatusSkipped:
+			t.Skipped++
+		case StatusError:
+			t.Errors++
+		}
+	})
+	return t
+}
+
+func durationOf(ns int64) time.Duration { return time.Duration(ns) }

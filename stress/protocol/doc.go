@@ -1,0 +1,23 @@
+// Package protocol is the error-handling suite (seed 004, scenario 7): it
+// sends an MCP server the inputs a robust server must survive, over the raw
+// wire, and reports what the server did against what the specification
+// expects.
+//
+// The probes do not use the lean client: they write bytes straight onto a
+// TCP connection, a stdio pipe or an HTTP POST, so they can send malformed
+// JSON, broken envelopes, oversized frames, duplicate ids, mismatched 2026
+// headers and missing or wrong bearer tokens. The case table is cases.go;
+// Run executes it with a per-case deadline, checks after every case that
+// the server still answers (on the same connection, then on a fresh one),
+// and returns a Report whose Table goes into the test log and, as JSON, into
+// the report directory.
+//
+// Verdicts: "expected" (the answer is one the spec allows), "MISMATCH" (a
+// finding: the server answered, but not as the spec says), "HANG" (the
+// server stopped answering on the connection after the case), "CRASH" (the
+// server no longer answers at all, or the stdio process died), "skipped"
+// (the case does not apply: transport, generation or no token configured).
+// The suite (the //go:build stress tests in this directory) fails on any
+// HANG or CRASH for every server, and on any MISMATCH only for the
+// reference server, where every case must be as expected.
+package protocol
