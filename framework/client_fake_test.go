@@ -15,6 +15,7 @@ import (
 // closes the connection.
 type fakeReply struct {
 	lines []string
+	raw   []byte // written after lines, without copying
 	close bool
 }
 
@@ -84,6 +85,11 @@ func serveFake(c net.Conn, h fakeHandler) {
 		}
 		for _, l := range rep.lines {
 			if _, err := c.Write([]byte(l)); err != nil {
+				return
+			}
+		}
+		if len(rep.raw) > 0 {
+			if _, err := c.Write(rep.raw); err != nil {
 				return
 			}
 		}

@@ -329,7 +329,7 @@ func (s Stages) Hits(elapsed time.Duration) float64 {
 		if st.Duration > 0 {
 			span := st.Duration.Seconds()
 			if elapsed < start+st.Duration {
-				return hits + segmentHits(from, st.Target, span, (elapsed - start).Seconds())
+				return hits + segmentHits(from, st.Target, span, (elapsed-start).Seconds())
 			}
 			hits += segmentHits(from, st.Target, span, span)
 		}

@@ -48,7 +48,7 @@ func TestPace(t *testing.T) {
 		{"part way to the next slot waits the rest", PerSecond(10), 30 * time.Millisecond, 1, 70 * time.Millisecond, false},
 		{"behind schedule sends at once", PerSecond(10), time.Second, 3, 0, false},
 		{"past the end of a bounded plan stops", ConstantRate{Freq: 10, Per: time.Second, Duration: time.Second}, time.Second, 10, 0, true},
-		{"ramp from zero waits for the integral to reach one", LinearRamp{Start: 0, End: 200, Duration: 10 * time.Second}, 0, 1, time.Second, false},
+		{"ramp from zero waits for the integral to reach one", LinearRamp{Start: 0, End: 20, Duration: 10 * time.Second}, 0, 1, time.Second, false},
 		{"ramp stops after its duration", LinearRamp{Start: 10, End: 10, Duration: time.Second}, 0, 10, 0, true},
 	}
 	for _, tt := range tests {
@@ -117,7 +117,7 @@ func TestClosedFormHitCounts(t *testing.T) {
 
 func TestAtIsMonotonicAndInvertsHits(t *testing.T) {
 	pacers := map[string]Pacer{
-		"constant": PerSecond(997),
+		"constant": ConstantRate{Freq: 997, Per: time.Second, Duration: 3 * time.Second},
 		"ramp":     LinearRamp{Start: 10, End: 1000, Duration: 5 * time.Second},
 		"stages": Stages{StartRate: 0, Stages: []Stage{
 			{Duration: time.Second, Target: 500}, {Duration: time.Second, Target: 500}, {Duration: time.Second, Target: 50},

@@ -52,6 +52,9 @@ func parseTargetString(s string, opts ClientOptions) (Target, error) {
 		}
 		return &StdioTarget{Command: args[0], Args: args[1:], Options: opts}, nil
 	}
+	if !strings.Contains(s, "://") {
+		return nil, fmt.Errorf("scheme missing in %q (want tcp://host:port, http(s)://host/path or stdio:command)", s)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("not a URL: %w", err)

@@ -3,7 +3,6 @@ package mcptest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 
 	"github.com/mcpstress/mcpstress/wire"
 )
@@ -28,51 +27,78 @@ type request struct {
 
 // params holds the params fields any method routes on.
 type params struct {
-	Name            string          `json:"name"`
-	URI             string          `json:"uri"`
-	Cursor          *string         `json:"cursor"`
-	Arguments       json.RawMessage `json:"arguments"`
-	ProtocolVersion *string         `json:"protocolVersion"`
-	RequestID       json.RawMessage `json:"requestId"`
-	Meta            *meta           `json:"_meta"`
+	Name            string
+	URI             string
+	Cursor          *string
+	Arguments       json.RawMessage
+	ProtocolVersion *string
+	RequestID       json.RawMessage
+	Meta            *meta // "_meta"
 }
 
 // meta holds the reserved 2026-07-28 _meta keys.
 type meta struct {
-	ProtocolVersion    json.RawMessage `json:"io.modelcontextprotocol/protocolVersion"`
-	ClientCapabilities json.RawMessage `json:"io.modelcontextprotocol/clientCapabilities"`
+	ProtocolVersion    json.RawMessage
+	ClientCapabilities json.RawMessage
 }
 
 type envelope struct {
-	JSONRPC json.RawMessage `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Method  json.RawMessage `json:"method"`
-	Params  json.RawMessage `json:"params"`
-	Result  json.RawMessage `json:"result"`
-	Error   json.RawMessage `json:"error"`
+	JSONRPC, ID, Method, Params, Result, Error json.RawMessage
 }
 
 // IsNotification reports whether r expects no answer.
 func (r *request) IsNotification() bool { return r.ID == nil }
 
-// parseRequest decodes one frame. On failure it returns the error to send
-// and the id it could read (nil → null).
+// keyIs reports whether the raw key token (quotes included) names name.
+func keyIs(key []byte, name string) bool {
+	if len(key) == len(name)+2 && string(key[1:len(key)-1]) == name {
+		return true
+	}
+	if bytes.IndexByte(key, '\\') < 0 {
+		return false
+	}
+	k, ok := jsonString(key)
+	return ok && k == name
+}
+
+// parseRequest decodes one frame in a single validating scan. The raw
+// values in the returned request (ID, Params, arguments) are sub-slices of
+// frame: a caller that keeps the request past frame's lifetime parses a
+// copy. On failure it returns the error to send and the id it could read
+// (nil → null).
 func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 	var r request
-	trimmed := bytes.TrimLeft(frame, " \t\r\n")
-	if len(trimmed) == 0 {
+	b := bytes.Trim(frame, " \t\r\n")
+	if len(b) == 0 {
 		return r, nil, errorf(wire.CodeInvalidRequest, "empty message")
 	}
-	var env envelope
-	if err := json.Unmarshal(trimmed, &env); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) || !json.Valid(trimmed) {
-			return r, nil, errorf(wire.CodeParseError, "parse error: "+err.Error())
-		}
-		if trimmed[0] == '[' {
+	if b[0] != '{' {
+		switch {
+		case !validJSON(b):
+			return r, nil, errorf(wire.CodeParseError, "parse error: invalid JSON")
+		case b[0] == '[':
 			return r, nil, errorf(wire.CodeInvalidRequest, "JSON-RPC batches are not supported")
 		}
 		return r, nil, errorf(wire.CodeInvalidRequest, "a JSON-RPC message must be a JSON object")
+	}
+	var env envelope
+	if !members(b, func(key, val []byte) {
+		switch {
+		case keyIs(key, "jsonrpc"):
+			env.JSONRPC = val
+		case keyIs(key, "id"):
+			env.ID = val
+		case keyIs(key, "method"):
+			env.Method = val
+		case keyIs(key, "params"):
+			env.Params = val
+		case keyIs(key, "result"):
+			env.Result = val
+		case keyIs(key, "error"):
+			env.Error = val
+		}
+	}) {
+		return r, nil, errorf(wire.CodeParseError, "parse error: invalid JSON")
 	}
 	id, idOK := checkID(env.ID)
 	if string(env.JSONRPC) != `"2.0"` {
@@ -89,7 +115,7 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 		}
 		return r, id, errorf(wire.CodeInvalidRequest, `missing "method"`)
 	}
-	m, ok := jsonString(env.Method)
+	m, ok := internString(env.Method)
 	if !ok || m == "" {
 		return r, id, errorf(wire.CodeInvalidRequest, `"method" must be a non-empty string`)
 	}
@@ -100,8 +126,8 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 			return r, id, nil
 		}
 		r.Params = env.Params
-		if err := json.Unmarshal(env.Params, &r.P); err != nil {
-			r.paramsErr = errorf(wire.CodeInvalidParams, "invalid params: "+err.Error())
+		if e := r.P.decode(env.Params); e != nil {
+			r.paramsErr = e
 			return r, id, nil
 		}
 		if r.P.Meta != nil {
@@ -111,6 +137,86 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 		}
 	}
 	return r, id, nil
+}
+
+// decode fills p from a params object the scanner has validated.
+func (p *params) decode(raw []byte) *rpcError {
+	var bad string
+	str := func(field string, val []byte) (string, bool) {
+		if string(val) == "null" {
+			return "", false
+		}
+		v, ok := internString(val)
+		if !ok && bad == "" {
+			bad = field + " must be a string"
+		}
+		return v, ok
+	}
+	members(raw, func(key, val []byte) {
+		switch {
+		case keyIs(key, "name"):
+			p.Name, _ = str("name", val)
+		case keyIs(key, "uri"):
+			p.URI, _ = str("uri", val)
+		case keyIs(key, "cursor"):
+			if v, ok := str("cursor", val); ok {
+				p.Cursor = &v
+			}
+		case keyIs(key, "protocolVersion"):
+			if v, ok := str("protocolVersion", val); ok {
+				p.ProtocolVersion = &v
+			}
+		case keyIs(key, "arguments"):
+			p.Arguments = val
+		case keyIs(key, "requestId"):
+			p.RequestID = val
+		case keyIs(key, "_meta"):
+			if string(val) == "null" {
+				return
+			}
+			m := &meta{}
+			if !members(val, func(k, v []byte) {
+				switch {
+				case keyIs(k, wire.MetaProtocolVersion):
+					m.ProtocolVersion = v
+				case keyIs(k, wire.MetaClientCapabilities):
+					m.ClientCapabilities = v
+				}
+			}) && bad == "" {
+				bad = "_meta must be an object"
+			}
+			p.Meta = m
+		}
+	})
+	if bad != "" {
+		return errorf(wire.CodeInvalidParams, "invalid params: "+bad)
+	}
+	return nil
+}
+
+// internString is jsonString that returns the shared copy of the
+// method and tool names the server knows, so the hot path does not
+// allocate them.
+func internString(raw []byte) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		switch v := raw[1 : len(raw)-1]; string(v) {
+		case "tools/call":
+			return "tools/call", true
+		case "tools/list":
+			return "tools/list", true
+		case "initialize":
+			return "initialize", true
+		case "ping":
+			return "ping", true
+		case "server/discover":
+			return "server/discover", true
+		default:
+			if t := toolIndex[string(v)]; t != nil {
+				return t.name, true
+			}
+		}
+	}
+	return jsonString(raw)
 }
 
 // checkID validates a raw id: absent is fine (notification); otherwise a

@@ -94,6 +94,8 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 			h.stats.count(req.Method, OutcomeRPCError, wire.CodeInvalidRequest)
 			buf = appendErrorResponse(buf[:0], req.ID, errorf(wire.CodeInvalidRequest, "duplicate in-flight request id "+string(req.ID)))
 		case h.slow(&req):
+			// The request outlives this frame's buffer: parse a copy.
+			req, _, _ = parseRequest(bytes.Clone(frame))
 			reqCtx, rcancel := context.WithCancel(connCtx)
 			sess.begin(req.ID, rcancel)
 			async++

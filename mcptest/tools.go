@@ -1,10 +1,13 @@
 package mcptest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mcpstress/mcpstress/wire"
 )
@@ -98,16 +101,30 @@ func decodeArgs(name string, raw json.RawMessage, v any) *rpcError {
 }
 
 func runEcho(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
-	var a struct {
-		Message *string `json:"message"`
+	var msg []byte
+	if len(raw) > 0 && string(raw) != "null" {
+		if !members(raw, func(k, v []byte) {
+			if keyIs(k, "message") {
+				msg = v
+			}
+		}) {
+			return dst, false, errorf(wire.CodeInvalidParams, `invalid arguments for tool "echo": not an object`)
+		}
 	}
-	if e := decodeArgs("echo", raw, &a); e != nil {
-		return dst, false, e
-	}
-	if a.Message == nil {
+	if msg == nil || string(msg) == "null" {
 		return dst, false, missingArg("echo", "message")
 	}
-	return appendText(dst, *a.Message), false, nil
+	if msg[0] != '"' {
+		return dst, false, errorf(wire.CodeInvalidParams, `invalid arguments for tool "echo": message must be a string`)
+	}
+	dst = append(dst, `"content":[{"type":"text","text":`...)
+	if bytes.IndexByte(msg, '\\') < 0 && utf8.Valid(msg) {
+		dst = append(dst, msg...) // already a valid JSON string: copy it as is
+	} else {
+		s, _ := jsonString(msg)
+		dst = appendString(dst, s)
+	}
+	return append(dst, "}]"...), false, nil
 }
 
 func runAdd(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
@@ -124,7 +141,11 @@ func runAdd(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *
 	if a.B == nil {
 		return dst, false, missingArg("add", "b")
 	}
-	sum := strconv.AppendFloat(nil, *a.A+*a.B, 'g', -1, 64)
+	v := *a.A + *a.B
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return toolError(dst, "add: the sum is not a finite number")
+	}
+	sum := strconv.AppendFloat(nil, v, 'g', -1, 64)
 	dst = appendText(dst, string(sum))
 	dst = append(dst, `,"structuredContent":{"sum":`...)
 	dst = append(dst, sum...)

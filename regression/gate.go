@@ -182,7 +182,9 @@ func Gate(history []float64, x float64, dir Direction, cfg GateConfig) (GateResu
 	}
 	var used []float64
 	o := Outliers{}
-	if cfg.OutlierK > 0 {
+	if cfg.OutlierK > 0 && MAD(win) > 0 {
+		// With MAD = 0 (over half the history identical, e.g. quantized
+		// percentiles) the fences would exclude every other value.
 		o = MADOutliers(win, cfg.OutlierK)
 	}
 	skip := map[int]bool{}

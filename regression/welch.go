@@ -57,3 +57,26 @@ func MeanCI(xs []float64, confidence float64) Interval {
 	h := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(1-(1-confidence)/2) * s / math.Sqrt(n)
 	return Interval{Lo: m - h, Hi: m + h, Coverage: confidence}
 }
+
+// studentT is the pooled-variance (Student) two-sample t-test p-value, as
+// Apache Otava uses between change-point segments: a short segment with a
+// small sample variance cannot make a spurious change look certain, as it
+// can with Welch's test.
+func studentT(x, y []float64) float64 {
+	nx, ny := float64(len(x)), float64(len(y))
+	if nx < 2 || ny < 2 {
+		return 1
+	}
+	mx, vx := stat.MeanVariance(x, nil)
+	my, vy := stat.MeanVariance(y, nil)
+	df := nx + ny - 2
+	sp := math.Sqrt(((nx-1)*vx + (ny-1)*vy) / df * (1/nx + 1/ny))
+	if sp == 0 {
+		if mx == my {
+			return 1
+		}
+		return 0
+	}
+	t := (my - mx) / sp
+	return math.Min(1, 2*distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(t)))
+}

@@ -8,8 +8,9 @@ import (
 )
 
 // WriteBench writes bench.txt in the Go benchmark format, so that benchstat
-// can compare two runs: a configuration header (goos, goarch, cpu count,
-// target, mode, revision), then one line per test or subtest that has
+// can compare two runs: a comment with the run id and revision, a
+// configuration header (goos, goarch, pkg, target, mode), unit metadata
+// (better=higher/lower), then one line per test or subtest that has
 // metrics:
 //
 //	BenchmarkBaseline/TestLatency-2  1  85.2 p95-ms  4980 throughput-msg/s
@@ -22,9 +23,13 @@ import (
 func WriteBench(w io.Writer, r *Run) error {
 	bw := &errWriter{w: w}
 	env := r.Env
+	// The run id and revision differ between the runs being compared, so
+	// they are a comment (benchfmt ignores it), not configuration: benchstat
+	// would otherwise refuse to line the runs up.
+	bw.printf("# mcpstress run %s revision %s\n", oneLine(r.ID), oneLine(env.GitRevision))
 	for _, kv := range [][2]string{
 		{"goos", env.OS}, {"goarch", env.Arch}, {"pkg", "github.com/mcpstress/mcpstress/stress"},
-		{"target", env.Target}, {"mode", env.Mode}, {"revision", env.GitRevision}, {"run", r.ID},
+		{"target", env.Target}, {"mode", env.Mode},
 	} {
 		if kv[1] != "" {
 			bw.printf("%s: %s\n", kv[0], oneLine(kv[1]))

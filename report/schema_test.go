@@ -47,7 +47,7 @@ func validate(root, schema map[string]any, doc any, path string) []string {
 			}
 		}
 		if !slices.ContainsFunc(types, func(ty string) bool { return hasType(doc, ty) }) {
-			return append(errs, fmt.Sprintf("%s: %s is not of type %v", path, short(fmt.Sprint(doc)), types))
+			return append(errs, fmt.Sprintf("%s: %s is not of type %v", path, clip(fmt.Sprint(doc)), types))
 		}
 	}
 	if c, ok := schema["const"]; ok && fmt.Sprint(c) != fmt.Sprint(doc) {
@@ -135,7 +135,7 @@ func hasType(doc any, ty string) bool {
 	return false
 }
 
-func short(s string) string {
+func clip(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "…"
 	}

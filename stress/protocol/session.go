@@ -34,6 +34,8 @@ type session struct {
 	conn    *streamConn // tcp, stdio
 	sid     string      // http legacy
 	version string      // negotiated legacy version
+	// serverInfo is "name version" from the initialize result.
+	serverInfo string
 }
 
 // Answer is what the server did with one case's input.
@@ -54,6 +56,8 @@ type Answer struct {
 	Err string
 	// Extra is a case-specific note (e.g. the second reply of a duplicate id).
 	Extra string
+
+	dupOK bool // duplicate-id case: every request accounted for
 }
 
 // exchange is one message a case sends.
@@ -125,9 +129,16 @@ func (s *session) initialize(ctx context.Context) error {
 	}
 	var res struct {
 		ProtocolVersion string `json:"protocolVersion"`
+		ServerInfo      struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		} `json:"serverInfo"`
 	}
 	if json.Unmarshal(a.Msg.Result, &res) == nil && res.ProtocolVersion != "" {
 		s.version = res.ProtocolVersion
+	}
+	if res.ServerInfo.Name != "" {
+		s.serverInfo = res.ServerInfo.Name + " " + res.ServerInfo.Version
 	}
 	s.sid = sid
 	s.send(ctx, exchange{body: []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`), method: "notifications/initialized"})

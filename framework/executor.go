@@ -1,0 +1,127 @@
+package framework
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// Executor generates load on open sessions until ctx ends or its plan does.
+// Every request it schedules must reach rec exactly once, whatever happens;
+// Scheduled counts them, so the conservation check can hold it to that.
+type Executor interface {
+	Execute(ctx context.Context, env *ExecEnv)
+}
+
+var (
+	_ Executor = OpenExecutor{}
+	_ Executor = ClosedExecutor{}
+)
+
+// ExecEnv is what an executor drives: the opened sessions, the workload, the
+// recorder and the stop signals.
+type ExecEnv struct {
+	// Sessions are the open sessions; Pipeline slots each.
+	Sessions []Session
+	Pipeline int
+	// Start is the load start; intended times are offsets from it.
+	Start time.Time
+	// Duration bounds scheduling (0: until the pacer ends or ctx is done).
+	Duration time.Duration
+	// Calls is the context of in-flight requests. It outlives the
+	// scheduling context by the graceful stop and ends with the run.
+	Calls context.Context
+	// Timeout bounds each request (0: none beyond the session's own).
+	Timeout time.Duration
+
+	rec       *Recorder
+	wl        *compiledWorkload
+	scheduled atomic.Uint64
+	hits      atomic.Uint64 // the closed model's shared hit counter
+}
+
+// NewExecEnv prepares an environment for Execute. The workload must be
+// valid and its operation names must be rec's.
+func NewExecEnv(sessions []Session, pipeline int, wl Workload, rec *Recorder) (*ExecEnv, error) {
+	c, err := compileWorkload(wl)
+	if err != nil {
+		return nil, err
+	}
+	if len(sessions) == 0 {
+		return nil, errors.New("executor: no sessions")
+	}
+	if pipeline <= 0 {
+		pipeline = 1
+	}
+	return &ExecEnv{Sessions: sessions, Pipeline: pipeline, Calls: context.Background(), rec: rec, wl: c}, nil
+}
+
+// Scheduled is how many requests the executor scheduled (sent, dropped or
+// cancelled): the left-hand side of the conservation equation.
+func (e *ExecEnv) Scheduled() uint64 { return e.scheduled.Load() }
+
+// dropped records hit n as dropped: scheduled, never sent.
+func (e *ExecEnv) dropped(worker int, op int) {
+	e.rec.Record(worker, Sample{Op: op, Session: -1, Outcome: Dropped})
+}
+
+// call sends one request on session sess for the slot worker and records
+// how it ended. intended is when it should have been sent.
+func (e *ExecEnv) call(worker, sess, op int, intended time.Time) {
+	ctx := e.Calls
+	var cancel context.CancelFunc
+	if e.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, e.Timeout)
+	}
+	before := time.Now()
+	resp := e.Sessions[sess].Call(ctx, e.wl.reqs[op])
+	done := time.Now()
+	outcome := resp.Outcome
+	switch {
+	case outcome == OK || outcome == ToolError || outcome == RPCError:
+		// An answer is an answer, even if it raced the stop.
+	case e.Calls.Err() != nil:
+		// The run stopped while it was in flight.
+		outcome = Cancelled
+	case outcome == Cancelled && ctx.Err() == context.DeadlineExceeded:
+		// Our per-request deadline, not a stop of the run.
+		outcome = Timeout
+	}
+	if cancel != nil {
+		cancel()
+	}
+	if int(outcome) >= NumOutcomes {
+		outcome = TransportError // a session bug must not break the count
+	}
+	sent := resp.Sent
+	if sent.IsZero() || sent.Before(before) {
+		sent = before
+	}
+	e.rec.Record(worker, Sample{
+		Op:          op,
+		Session:     sess,
+		Outcome:     outcome,
+		Code:        resp.Code,
+		Corrected:   done.Sub(intended),
+		Uncorrected: done.Sub(sent),
+		Lag:         sent.Sub(intended),
+	})
+}
+
+// sleepUntil waits for t or ctx, reusing timer; it reports false when ctx
+// ended first.
+func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer.Reset(d)
+	select {
+	case <-ctx.Done():
+		timer.Stop()
+		return false
+	case <-timer.C:
+		return true
+	}
+}

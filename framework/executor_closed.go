@@ -1,0 +1,48 @@
+package framework
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ClosedExecutor is the closed model: every slot (Pipeline per session)
+// sends its next request after the previous answer plus ThinkTime. The
+// intended time of a request is the end of its think time, so the lag is
+// only the executor's own delay; a stalled server slows the senders down and
+// hides the stall from the percentiles (coordinated omission), which is why
+// the open model is the default.
+type ClosedExecutor struct {
+	ThinkTime time.Duration
+}
+
+// Execute implements Executor.
+func (x ClosedExecutor) Execute(ctx context.Context, env *ExecEnv) {
+	var end time.Time
+	if env.Duration > 0 {
+		end = env.Start.Add(env.Duration)
+	}
+	var wg sync.WaitGroup
+	for id := range len(env.Sessions) * env.Pipeline {
+		sess := id / env.Pipeline
+		wg.Go(func() {
+			timer := time.NewTimer(time.Hour)
+			timer.Stop()
+			intended := env.Start
+			for {
+				if !end.IsZero() && !intended.Before(end) {
+					return
+				}
+				if !sleepUntil(ctx, timer, intended) {
+					return
+				}
+				n := env.hits.Add(1) - 1
+				op := env.wl.pick(n)
+				env.scheduled.Add(1)
+				env.call(id, sess, op, intended)
+				intended = time.Now().Add(x.ThinkTime)
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,283 @@
+package framework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// RunOptions are the knobs of Run that are not part of the scenario.
+type RunOptions struct {
+	// ServerPID is the server process to sample (0: not ours, not sampled).
+	ServerPID int
+	// Progress, when set, is called after every collection interval from
+	// the collector goroutine.
+	Progress func(Progress)
+	// Logf, when set, receives the plan at the start and notable events.
+	Logf func(format string, args ...any)
+	// Executor overrides the executor derived from the scenario's model.
+	Executor Executor
+}
+
+// Progress is the state after one collection interval.
+type Progress struct {
+	Elapsed  time.Duration
+	Sessions int
+	// Rate is answered requests per second in the interval, P95 its
+	// corrected p95.
+	Rate float64
+	P95  time.Duration
+	// Errors and Dropped are cumulative.
+	Errors  uint64
+	Dropped uint64
+	// Interval is the snapshot just taken.
+	Interval IntervalSnapshot
+}
+
+func (p Progress) String() string {
+	return fmt.Sprintf("%6.1fs sessions=%d rate=%.0f/s p95=%v errors=%d dropped=%d",
+		p.Elapsed.Seconds(), p.Sessions, p.Rate, p.P95, p.Errors, p.Dropped)
+}
+
+// ErrNoSessions is returned (with a summary) when the ramp opened no session.
+var ErrNoSessions = errors.New("no session could be opened")
+
+// Run validates sc, opens its sessions on target, drives the load, and
+// returns the summary. The error is non-nil for an invalid scenario (no
+// summary then), when no session opened, or when the conservation check
+// fails (with the summary in both cases). Failed thresholds are in the
+// summary, not the error. Cancelling ctx stops the run cleanly: in-flight
+// requests end as Cancelled and the summary is still produced.
+func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Summary, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	cfg := sc.Config.WithDefaults()
+	thresholds, _ := ParseThresholds(sc.Thresholds) // validated above
+	ts := newThresholdSet(thresholds, cfg.CollectionInterval)
+	model := sc.Model
+	if model == "" {
+		model = OpenModel
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	plan := sc.Plan(target.String())
+	logf("%s", plan)
+
+	var storage *os.File
+	if cfg.Storage == StorageDisk {
+		f, err := os.OpenFile(cfg.StoragePath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %q: storage: %w", sc.Name, err)
+		}
+		storage = f
+		defer f.Close()
+	}
+	names := make([]string, len(sc.Workload.Ops))
+	for i, o := range sc.Workload.Ops {
+		names[i] = o.Name()
+	}
+	rcfg := RecorderConfig{
+		Ops:       names,
+		Sessions:  sc.Sessions,
+		Retention: int((cfg.RetentionPeriod + cfg.CollectionInterval - 1) / cfg.CollectionInterval),
+		Window:    ts.windowIntervals(),
+	}
+	if storage != nil {
+		rcfg.Storage = storage
+	}
+	rec, err := NewRecorder(rcfg)
+	if err != nil {
+		return nil, err
+	}
+
+	sum := &Summary{Scenario: sc.Name, Model: model, Target: target.String(), Plan: plan}
+	runCtx, cancelRun := context.WithCancelCause(ctx)
+	defer cancelRun(nil)
+
+	sessions, ramp := SessionRamp{Sessions: sc.Sessions, Rate: sc.ConnectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
+	sum.Ramp = ramp
+	defer closeSessions(sessions)
+	if ramp.Failed > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d of %d sessions failed to open: %v", ramp.Failed, ramp.Requested, ramp.Errors))
+	}
+	sampler := NewSampler(opts.ServerPID)
+	first := sampler.Sample(time.Now())
+	sum.ResourcesStart = &first
+
+	var env *ExecEnv
+	if len(sessions) > 0 {
+		env, err = NewExecEnv(sessions, sc.Pipeline, sc.Workload, rec)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if env == nil || runCtx.Err() != nil {
+		now := time.Now()
+		sum.Start, sum.End = now, now
+		finish(sum, rec, ts, sampler, 0, 0, now)
+		if cause := context.Cause(runCtx); cause != nil {
+			sum.Aborted = cause.Error()
+		}
+		if env == nil {
+			return sum, fmt.Errorf("scenario %q on %s: %w", sc.Name, target, ErrNoSessions)
+		}
+		return sum, sum.Conservation.Error()
+	}
+
+	exec := opts.Executor
+	if exec == nil {
+		if model == ClosedModel {
+			exec = ClosedExecutor{ThinkTime: sc.ThinkTime}
+		} else {
+			exec = OpenExecutor{Pacer: sc.pacer()}
+		}
+	}
+	loadDur := sc.loadDuration()
+	grace := sc.GracefulStop
+	if grace == 0 {
+		grace = cfg.MessageTimeout
+	}
+	start := time.Now()
+	env.Start, env.Duration, env.Timeout = start, loadDur, cfg.MessageTimeout
+	schedCtx, cancelSched := context.WithCancel(runCtx)
+	if loadDur > 0 {
+		schedCtx, cancelSched = context.WithDeadline(runCtx, start.Add(loadDur))
+	}
+	defer cancelSched()
+	callCtx, cancelCalls := context.WithCancel(runCtx)
+	defer cancelCalls()
+	env.Calls = callCtx
+
+	// The collector: one snapshot, resource sample and threshold check per
+	// interval, on the load's own time grid.
+	var cumErrors, cumDropped uint64
+	collectorDone := make(chan struct{})
+	stopCollector := make(chan struct{})
+	lastTick := start
+	go func() {
+		defer close(collectorDone)
+		timer := time.NewTimer(time.Hour)
+		timer.Stop()
+		for k := 1; ; k++ {
+			tick := start.Add(time.Duration(k) * cfg.CollectionInterval)
+			timer.Reset(time.Until(tick))
+			select {
+			case <-stopCollector:
+				timer.Stop()
+				return
+			case <-timer.C:
+			}
+			now := time.Now()
+			snap := rec.Rotate(lastTick, now)
+			lastTick = now
+			rec.attachResources(sampler.Sample(now))
+			cumErrors += snap.Counts.Errors()
+			cumDropped += snap.Counts.Dropped
+			if r := ts.check(rec, now.Sub(start)); r != nil {
+				logf("threshold %q failed at %v: aborting", r.Threshold.Expr, now.Sub(start).Round(time.Millisecond))
+				cancelRun(fmt.Errorf("threshold %q failed after %v", r.Threshold.Expr, now.Sub(start).Round(time.Millisecond)))
+			}
+			if opts.Progress != nil {
+				opts.Progress(Progress{Elapsed: now.Sub(start), Sessions: len(sessions), Rate: snap.Throughput,
+					P95: snap.Latency.Corrected.P95, Errors: cumErrors, Dropped: cumDropped, Interval: snap})
+			}
+		}
+	}()
+
+	// The graceful stop: when scheduling ends, in-flight requests get grace
+	// before they are cancelled.
+	execDone := make(chan struct{})
+	graceDone := make(chan struct{})
+	var schedEnd time.Time
+	go func() {
+		defer close(graceDone)
+		select {
+		case <-schedCtx.Done():
+			schedEnd = time.Now()
+		case <-execDone:
+			return
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelCalls()
+		case <-execDone:
+		}
+	}()
+	exec.Execute(schedCtx, env)
+	end := time.Now()
+	close(execDone)
+	<-graceDone
+	close(stopCollector)
+	<-collectorDone
+	if schedEnd.IsZero() || schedEnd.After(end) {
+		schedEnd = end
+	}
+
+	sum.Start, sum.End = start, end
+	if ctx.Err() != nil {
+		sum.Aborted = fmt.Sprintf("stopped: %v", context.Cause(ctx))
+	} else if cause := context.Cause(runCtx); cause != nil {
+		sum.Aborted = cause.Error()
+	}
+	ranDur := schedEnd.Sub(start)
+	if loadDur > 0 && runCtx.Err() == nil {
+		ranDur = loadDur // the plan ran its course
+	}
+	finish(sum, rec, ts, sampler, ranDur, env.Scheduled(), lastTick)
+	if open, ok := exec.(OpenExecutor); ok && sum.LoadDuration > 0 {
+		sum.OfferedRate = open.Pacer.Hits(sum.LoadDuration) / sum.LoadDuration.Seconds()
+	} else if sum.LoadDuration > 0 {
+		sum.OfferedRate = sum.ScheduledRate
+	}
+	if model == ClosedModel {
+		sum.Warnings = append(sum.Warnings, "closed model: latency is measured from when each slot was ready to send, so a server stall is hidden (coordinated omission); use the open model for honest tails")
+	}
+	return sum, sum.Conservation.Error()
+}
+
+// finish takes the last interval, checks thresholds over the whole run and
+// fills the summary's counts, latencies and conservation.
+func finish(sum *Summary, rec *Recorder, ts *thresholdSet, sampler *Sampler, loadDur time.Duration, scheduled uint64, lastTick time.Time) {
+	now := time.Now()
+	rec.Rotate(lastTick, now) // always: samples after the last tick must count
+	last := sampler.Sample(now)
+	rec.attachResources(last)
+	sum.ResourcesEnd = &last
+	set, counts, byOp, codes := rec.Totals()
+	sum.Duration = sum.End.Sub(sum.Start)
+	sum.LoadDuration = loadDur
+	sum.Scheduled = scheduled
+	sum.Counts, sum.ByOp = counts, byOp
+	if len(codes) > 0 {
+		sum.RPCCodes = codes
+	}
+	sum.ErrorRate, sum.DropRate = counts.ErrorRate(), counts.DropRate()
+	sum.Histograms, sum.Latency = set, set.stats()
+	if loadDur > 0 {
+		sum.AchievedRate = float64(counts.Answered()) / loadDur.Seconds()
+		sum.ScheduledRate = float64(scheduled) / loadDur.Seconds()
+	}
+	sum.Intervals, sum.IntervalsEvicted = rec.Series()
+	sum.SessionCounts = rec.SessionCounts()
+	sum.Thresholds = ts.final(set, counts, loadDur)
+	sum.Conservation = Conservation{Scheduled: scheduled, Accounted: counts.Total(), Holds: scheduled == counts.Total()}
+	if n := rec.Clamped(); n > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d latencies above 1 h were recorded as 1 h", n))
+	}
+	if counts.Dropped > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d requests dropped: no free session slot at their intended time (add sessions or pipeline)", counts.Dropped))
+	}
+	if err := rec.StorageError(); err != nil {
+		sum.Warnings = append(sum.Warnings, "snapshot storage: "+err.Error())
+	}
+	if sum.IntervalsEvicted > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d older intervals dropped from memory by the retention period", sum.IntervalsEvicted))
+	}
+}

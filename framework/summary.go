@@ -1,0 +1,150 @@
+package framework
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Summary is everything a run measured, as one JSON-serialisable value: what
+// the report package writes and what suites assert on.
+type Summary struct {
+	Scenario string `json:"scenario"`
+	Model    Model  `json:"model"`
+	Target   string `json:"target"`
+	Plan     string `json:"plan"`
+
+	// Start and End bound the load phase (after the session ramp); Duration
+	// is End−Start, including the graceful stop.
+	Start    time.Time     `json:"start"`
+	End      time.Time     `json:"end"`
+	Duration time.Duration `json:"duration"`
+	// LoadDuration is how long requests were scheduled.
+	LoadDuration time.Duration `json:"load_duration"`
+
+	// OfferedRate is what the plan asked for over LoadDuration (requests per
+	// second); ScheduledRate is what the executor actually scheduled (sent
+	// or dropped); AchievedRate is answered requests per second over
+	// LoadDuration.
+	OfferedRate   float64 `json:"offered_rate"`
+	ScheduledRate float64 `json:"scheduled_rate"`
+	AchievedRate  float64 `json:"achieved_rate"`
+
+	// Scheduled is every request the executor scheduled; Counts splits it
+	// by outcome. Conservation holds when they agree.
+	Scheduled    uint64                   `json:"scheduled"`
+	Counts       OutcomeCounts            `json:"counts"`
+	ByOp         map[string]OutcomeCounts `json:"by_op"`
+	RPCCodes     map[int]uint64           `json:"rpc_codes,omitempty"`
+	ErrorRate    float64                  `json:"error_rate"`
+	DropRate     float64                  `json:"drop_rate"`
+	Conservation Conservation             `json:"conservation"`
+
+	// Latency summarises Histograms (corrected from the intended send time,
+	// uncorrected from the actual send, and the schedule lag).
+	Latency    LatencySummary `json:"latency"`
+	Histograms LatencySet     `json:"histograms"`
+
+	// Intervals is the time series, one per collection interval (the most
+	// recent RetentionPeriod of it; IntervalsEvicted older ones were
+	// dropped from memory).
+	Intervals        []IntervalSnapshot `json:"intervals"`
+	IntervalsEvicted int                `json:"intervals_evicted,omitempty"`
+	// Resources is the first and last resource sample; every interval
+	// carries its own.
+	ResourcesStart *ResourceSample `json:"resources_start,omitempty"`
+	ResourcesEnd   *ResourceSample `json:"resources_end,omitempty"`
+
+	Ramp          RampStats         `json:"ramp"`
+	SessionCounts []uint64          `json:"session_counts"`
+	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`
+	// Aborted says why the run stopped early ("" when it ran its course).
+	Aborted  string   `json:"aborted,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Conservation is the check sent = ok + tool errors + rpc errors + transport
+// errors + timeouts + dropped + cancelled, where "sent" is every request the
+// executor scheduled (dropped ones were scheduled but never sent).
+type Conservation struct {
+	Scheduled uint64 `json:"scheduled"`
+	Accounted uint64 `json:"accounted"`
+	Holds     bool   `json:"holds"`
+}
+
+func (c Conservation) Error() error {
+	if c.Holds {
+		return nil
+	}
+	return fmt.Errorf("conservation violated: %d scheduled but %d accounted for (ok+tool+rpc+transport+timeout+dropped+cancelled)", c.Scheduled, c.Accounted)
+}
+
+// Passed reports whether conservation holds and every threshold passed.
+func (s *Summary) Passed() bool { return len(s.Problems()) == 0 }
+
+// Problems lists what failed: a conservation violation and every failed
+// threshold, one line each.
+func (s *Summary) Problems() []string {
+	var out []string
+	if err := s.Conservation.Error(); err != nil {
+		out = append(out, err.Error())
+	}
+	for _, t := range s.Thresholds {
+		if !t.Passed {
+			out = append(out, "threshold "+t.String())
+		}
+	}
+	return out
+}
+
+// SessionSpread returns min, max and the coefficient of variation of the
+// per-session request counts (the seeds' message distribution test).
+func (s *Summary) SessionSpread() (lo, hi uint64, cv float64) {
+	if len(s.SessionCounts) == 0 {
+		return 0, 0, 0
+	}
+	lo = math.MaxUint64
+	var sum float64
+	for _, c := range s.SessionCounts {
+		lo, hi = min(lo, c), max(hi, c)
+		sum += float64(c)
+	}
+	mean := sum / float64(len(s.SessionCounts))
+	if mean == 0 {
+		return lo, hi, 0
+	}
+	var ss float64
+	for _, c := range s.SessionCounts {
+		d := float64(c) - mean
+		ss += d * d
+	}
+	return lo, hi, math.Sqrt(ss/float64(len(s.SessionCounts))) / mean
+}
+
+// String is a short human summary (a few lines).
+func (s *Summary) String() string {
+	var b strings.Builder
+	c := s.Counts
+	fmt.Fprintf(&b, "%s: %v, offered %.1f/s, achieved %.1f/s; scheduled %d = ok %d + tool %d + rpc %d + transport %d + timeout %d + dropped %d + cancelled %d",
+		s.Scenario, s.LoadDuration.Round(time.Millisecond), s.OfferedRate, s.AchievedRate, s.Scheduled,
+		c.OK, c.ToolError, c.RPCError, c.TransportError, c.Timeout, c.Dropped, c.Cancelled)
+	if !s.Conservation.Holds {
+		b.WriteString(" (CONSERVATION VIOLATED)")
+	}
+	l := s.Latency.Corrected
+	u := s.Latency.Uncorrected
+	fmt.Fprintf(&b, "\n  latency (from intended send): p50 %v p95 %v p99 %v p99.9 %v max %v", l.P50, l.P95, l.P99, l.P999, l.Max)
+	fmt.Fprintf(&b, "\n  latency (from actual send):   p50 %v p95 %v p99 %v p99.9 %v max %v", u.P50, u.P95, u.P99, u.P999, u.Max)
+	fmt.Fprintf(&b, "\n  schedule lag: p99 %v max %v; sessions %d/%d opened", s.Latency.Lag.P99, s.Latency.Lag.Max, s.Ramp.Opened, s.Ramp.Requested)
+	for _, t := range s.Thresholds {
+		fmt.Fprintf(&b, "\n  %s", t)
+	}
+	if s.Aborted != "" {
+		fmt.Fprintf(&b, "\n  aborted: %s", s.Aborted)
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(&b, "\n  warning: %s", w)
+	}
+	return b.String()
+}

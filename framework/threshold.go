@@ -1,0 +1,417 @@
+package framework
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Threshold is one pass criterion, parsed from text:
+//
+//	[latency.]metric op value[unit] [over WINDOW] [abort] [grace DURATION]
+//
+// metric is a latency aggregate (p50, p95, p99.9, p(99.9), max, min, mean,
+// stddev) or a run figure (error_rate, drop_rate, throughput). A latency
+// metric reads the corrected histogram unless prefixed "uncorrected." or
+// "lag.". op is one of < <= > >= == !=. Units: ns, us, µs, ms, s, m for
+// latency (ms when omitted); % or a plain fraction for rates; "/s" (or
+// nothing) for throughput, in answered requests per second.
+//
+// "over 10s" also checks the metric at every interval over a sliding window
+// of the last 10 s (k6 can only check since the start); without it the
+// threshold is checked on the whole run. "abort" stops the run as soon as
+// the check fails; "grace 30s" ignores failures (window and abort) during
+// the first 30 s of load. Every threshold is checked over the whole run at
+// the end.
+type Threshold struct {
+	Expr       string        `json:"expr"`
+	Latency    string        `json:"latency,omitempty"` // corrected, uncorrected or lag
+	Metric     string        `json:"metric"`            // p, max, min, mean, stddev, error_rate, drop_rate, throughput
+	Percentile float64       `json:"percentile,omitempty"`
+	Op         string        `json:"op"`
+	Value      float64       `json:"value"` // nanoseconds for latency, a fraction for rates, per second for throughput
+	Window     time.Duration `json:"window,omitempty"`
+	Abort      bool          `json:"abort,omitempty"`
+	Grace      time.Duration `json:"grace,omitempty"`
+}
+
+var thresholdOps = []string{"<=", ">=", "==", "!=", "<", ">"}
+
+// ParseThresholds parses every expression; the error lists every bad one.
+func ParseThresholds(exprs []string) ([]Threshold, error) {
+	var errs []error
+	out := make([]Threshold, 0, len(exprs))
+	for _, e := range exprs {
+		t, err := ParseThreshold(e)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, errors.Join(errs...)
+}
+
+// ParseThreshold parses one expression (see Threshold for the grammar).
+func ParseThreshold(expr string) (Threshold, error) {
+	t := Threshold{Expr: strings.TrimSpace(expr)}
+	fail := func(format string, a ...any) (Threshold, error) {
+		return Threshold{}, fmt.Errorf("threshold %q: %s", expr, fmt.Sprintf(format, a...))
+	}
+	s := t.Expr
+	if s == "" {
+		return fail("empty expression")
+	}
+	opAt, op := -1, ""
+	for i := 0; i < len(s) && opAt < 0; i++ {
+		for _, o := range thresholdOps {
+			if strings.HasPrefix(s[i:], o) {
+				opAt, op = i, o
+				break
+			}
+		}
+	}
+	if opAt < 0 {
+		return fail("no comparison operator (one of < <= > >= == !=)")
+	}
+	t.Op = op
+	lhs := strings.ToLower(strings.ReplaceAll(s[:opAt], " ", ""))
+	rest := strings.Fields(s[opAt+len(op):])
+	if len(rest) == 0 {
+		return fail("no value after %q", op)
+	}
+	if err := t.parseMetric(lhs); err != nil {
+		return fail("%v", err)
+	}
+	if err := t.parseValue(rest[0]); err != nil {
+		return fail("%v", err)
+	}
+	var errs []string
+	for i := 1; i < len(rest); i++ {
+		switch strings.ToLower(rest[i]) {
+		case "over", "grace":
+			if i+1 >= len(rest) {
+				errs = append(errs, fmt.Sprintf("%q needs a duration", rest[i]))
+				continue
+			}
+			d, err := time.ParseDuration(rest[i+1])
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Sprintf("%q: bad duration %q", rest[i], rest[i+1]))
+			} else if strings.EqualFold(rest[i], "over") {
+				t.Window = d
+			} else {
+				t.Grace = d
+			}
+			i++
+		case "abort":
+			t.Abort = true
+		default:
+			errs = append(errs, fmt.Sprintf("unexpected %q (want over DURATION, abort or grace DURATION)", rest[i]))
+		}
+	}
+	if len(errs) > 0 {
+		return fail("%s", strings.Join(errs, "; "))
+	}
+	return t, nil
+}
+
+func (t *Threshold) parseMetric(lhs string) error {
+	if kind, m, ok := strings.Cut(lhs, "."); ok && (kind == "corrected" || kind == "uncorrected" || kind == "lag") {
+		t.Latency, lhs = kind, m
+	}
+	switch lhs {
+	case "max", "min", "mean", "avg", "stddev", "med":
+		t.Metric = lhs
+		if lhs == "avg" {
+			t.Metric = "mean"
+		}
+		if lhs == "med" {
+			t.Metric, t.Percentile = "p", 50
+		}
+	case "error_rate", "drop_rate", "throughput":
+		if t.Latency != "" {
+			return fmt.Errorf("%s is not a latency metric; drop the %q prefix", lhs, t.Latency)
+		}
+		t.Metric = lhs
+		return nil
+	default:
+		p, ok := strings.CutPrefix(lhs, "p")
+		if !ok {
+			return fmt.Errorf("unknown metric %q (want pNN, p(NN), max, min, mean, stddev, error_rate, drop_rate or throughput)", lhs)
+		}
+		p = strings.TrimSuffix(strings.TrimPrefix(p, "("), ")")
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || v <= 0 || v > 100 {
+			return fmt.Errorf("percentile %q must be a number in (0, 100]", p)
+		}
+		// p999 means 99.9 as in common usage.
+		if !strings.Contains(p, ".") && len(p) > 2 && v > 100 {
+			return fmt.Errorf("percentile %q out of range", p)
+		}
+		t.Metric, t.Percentile = "p", v
+	}
+	if t.Latency == "" {
+		t.Latency = "corrected"
+	}
+	return nil
+}
+
+func (t *Threshold) parseValue(v string) error {
+	switch t.Metric {
+	case "error_rate", "drop_rate":
+		pct := strings.HasSuffix(v, "%")
+		f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err != nil || f < 0 {
+			return fmt.Errorf("rate %q must be a fraction or a percentage", v)
+		}
+		if pct {
+			f /= 100
+		}
+		if f > 1 {
+			return fmt.Errorf("rate %q is above 100%%", v)
+		}
+		t.Value = f
+	case "throughput":
+		f, err := strconv.ParseFloat(strings.TrimSuffix(v, "/s"), 64)
+		if err != nil || f < 0 {
+			return fmt.Errorf("throughput %q must be a number of requests per second", v)
+		}
+		t.Value = f
+	default:
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			v = strconv.FormatFloat(f, 'f', -1, 64) + "ms"
+		}
+		d, err := time.ParseDuration(strings.ReplaceAll(v, "µs", "us"))
+		if err != nil || d < 0 {
+			return fmt.Errorf("latency %q must be a duration like 102ms", v)
+		}
+		t.Value = float64(d)
+	}
+	return nil
+}
+
+// Measure computes the threshold's metric from histograms and counts
+// covering span.
+func (t Threshold) Measure(set LatencySet, counts OutcomeCounts, span time.Duration) float64 {
+	switch t.Metric {
+	case "error_rate":
+		return counts.ErrorRate()
+	case "drop_rate":
+		return counts.DropRate()
+	case "throughput":
+		if span <= 0 {
+			return 0
+		}
+		return float64(counts.Answered()) / span.Seconds()
+	}
+	h := set.Corrected
+	switch t.Latency {
+	case "uncorrected":
+		h = set.Uncorrected
+	case "lag":
+		h = set.Lag
+	}
+	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+		return math.NaN()
+	}
+	switch t.Metric {
+	case "max":
+		return float64(us(h.Max()))
+	case "min":
+		return float64(us(h.Min()))
+	case "mean":
+		return h.Mean() * float64(time.Microsecond)
+	case "stddev":
+		return h.StdDev() * float64(time.Microsecond)
+	default:
+		return float64(h.Percentile(t.Percentile))
+	}
+}
+
+// Holds reports whether a measured value satisfies the threshold. A latency
+// measured over no samples (NaN) holds: there is nothing to judge, and the
+// count-based thresholds catch a run that answered nothing.
+func (t Threshold) Holds(v float64) bool {
+	if math.IsNaN(v) {
+		return true
+	}
+	switch t.Op {
+	case "<":
+		return v < t.Value
+	case "<=":
+		return v <= t.Value
+	case ">":
+		return v > t.Value
+	case ">=":
+		return v >= t.Value
+	case "==":
+		return v == t.Value
+	case "!=":
+		return v != t.Value
+	}
+	return false
+}
+
+// Format renders a measured value in the threshold's unit.
+func (t Threshold) Format(v float64) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	switch t.Metric {
+	case "error_rate", "drop_rate":
+		return strconv.FormatFloat(v*100, 'f', -1, 64) + "%"
+	case "throughput":
+		return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
+	}
+	return time.Duration(v).Round(time.Microsecond).String()
+}
+
+// ThresholdResult is how one threshold fared.
+type ThresholdResult struct {
+	Threshold Threshold `json:"threshold"`
+	Passed    bool      `json:"passed"`
+	// Value is measured over the whole run; Display is it in the
+	// threshold's unit.
+	Value   float64 `json:"value"`
+	Display string  `json:"display"`
+	// WholeRunPassed is the end-of-run check alone.
+	WholeRunPassed bool `json:"whole_run_passed"`
+	// WindowChecks and WindowFailures count the per-interval sliding-window
+	// checks after the grace period; Worst is the worst windowed value.
+	WindowChecks   int     `json:"window_checks,omitempty"`
+	WindowFailures int     `json:"window_failures,omitempty"`
+	Worst          float64 `json:"worst,omitempty"`
+	WorstDisplay   string  `json:"worst_display,omitempty"`
+	// FirstFailure is the elapsed load time of the first failed check.
+	FirstFailure time.Duration `json:"first_failure,omitempty"`
+	// Aborted says this threshold stopped the run.
+	Aborted bool `json:"aborted,omitempty"`
+}
+
+// Mark is ✓ or ✗.
+func (r ThresholdResult) Mark() string {
+	if r.Passed {
+		return "✓"
+	}
+	return "✗"
+}
+
+func (r ThresholdResult) String() string {
+	s := fmt.Sprintf("%s %s (measured %s)", r.Mark(), r.Threshold.Expr, r.Display)
+	if r.WindowFailures > 0 {
+		s += fmt.Sprintf("; failed %d of %d windows, worst %s", r.WindowFailures, r.WindowChecks, r.WorstDisplay)
+	}
+	if r.Aborted {
+		s += "; aborted the run"
+	}
+	return s
+}
+
+// thresholdSet evaluates thresholds during and at the end of a run. It is
+// used from the collector goroutine only.
+type thresholdSet struct {
+	results  []ThresholdResult
+	interval time.Duration
+}
+
+func newThresholdSet(ts []Threshold, interval time.Duration) *thresholdSet {
+	s := &thresholdSet{interval: interval}
+	for _, t := range ts {
+		s.results = append(s.results, ThresholdResult{Threshold: t, Passed: true, WholeRunPassed: true, Worst: math.NaN()})
+	}
+	return s
+}
+
+// windowIntervals is how many intervals the longest window needs.
+func (s *thresholdSet) windowIntervals() int {
+	n := 0
+	for _, r := range s.results {
+		if w := r.Threshold.Window; w > 0 {
+			n = max(n, int((w+s.interval-1)/s.interval))
+		}
+	}
+	return n
+}
+
+func (s *thresholdSet) worse(t Threshold, a, b float64) bool {
+	if math.IsNaN(b) {
+		return false
+	}
+	if math.IsNaN(a) {
+		return true
+	}
+	if t.Op == ">" || t.Op == ">=" {
+		return b < a
+	}
+	return b > a
+}
+
+// check runs the per-interval checks at elapsed load time and reports the
+// first threshold that asks to abort, if any.
+func (s *thresholdSet) check(rec *Recorder, elapsed time.Duration) (abort *ThresholdResult) {
+	var whole *LatencySet
+	var wholeCounts OutcomeCounts
+	for i := range s.results {
+		r := &s.results[i]
+		t := r.Threshold
+		if elapsed < t.Grace {
+			continue
+		}
+		failed := false
+		if t.Window > 0 {
+			n := int((t.Window + s.interval - 1) / s.interval)
+			set, counts, span := rec.Window(n)
+			if span+s.interval/2 < t.Window {
+				continue // not a full window yet
+			}
+			v := t.Measure(set, counts, span)
+			r.WindowChecks++
+			if s.worse(t, r.Worst, v) {
+				r.Worst, r.WorstDisplay = v, t.Format(v)
+			}
+			if !t.Holds(v) {
+				r.WindowFailures++
+				r.Passed = false
+				failed = true
+			}
+		} else if t.Abort {
+			if whole == nil {
+				set, counts, _, _ := rec.Totals()
+				whole, wholeCounts = &set, counts
+			}
+			failed = !t.Holds(t.Measure(*whole, wholeCounts, elapsed))
+		}
+		if failed && r.FirstFailure == 0 {
+			r.FirstFailure = elapsed
+		}
+		if failed && t.Abort && abort == nil {
+			r.Aborted = true
+			r.Passed = false
+			abort = r
+		}
+	}
+	return abort
+}
+
+// final checks every threshold over the whole run.
+func (s *thresholdSet) final(set LatencySet, counts OutcomeCounts, span time.Duration) []ThresholdResult {
+	for i := range s.results {
+		r := &s.results[i]
+		v := r.Threshold.Measure(set, counts, span)
+		r.Value, r.Display = v, r.Threshold.Format(v)
+		r.WholeRunPassed = r.Threshold.Holds(v)
+		if math.IsNaN(v) {
+			r.Value = 0 // JSON has no NaN; Display says n/a
+		}
+		if !r.WholeRunPassed {
+			r.Passed = false
+		}
+		if math.IsNaN(r.Worst) {
+			r.Worst = 0
+		}
+	}
+	return append([]ThresholdResult(nil), s.results...)
+}
