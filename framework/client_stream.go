@@ -285,7 +285,17 @@ func handshake(ctx context.Context, opts ClientOptions, rt roundTripper) (*strea
 		v := wire.Version20260728
 		for try := 0; try < 2; try++ {
 			meta := modernMeta(v, opts.ClientName, opts.ClientVersion)
-			r := rt(ctx, "server/discover", nil, meta)
+			dctx := ctx
+			if want == "" {
+				// A legacy server may never answer discover: keep half of
+				// the connect time for the initialize fallback.
+				if dl, ok := ctx.Deadline(); ok {
+					var cancel context.CancelFunc
+					dctx, cancel = context.WithTimeout(ctx, time.Until(dl)/2)
+					defer cancel()
+				}
+			}
+			r := rt(dctx, "server/discover", nil, meta)
 			switch {
 			case r.Outcome == OK:
 				if supportsVersion(r.Result, v) {
@@ -296,7 +306,8 @@ func handshake(ctx context.Context, opts ClientOptions, rt roundTripper) (*strea
 					v = nv
 					continue
 				}
-			case r.Outcome == TransportError || r.Outcome == Cancelled:
+			case (r.Outcome == TransportError && r.Code == 0) || (r.Outcome == Cancelled && ctx.Err() != nil):
+				// the connection failed (an HTTP status instead falls back)
 				return nil, r.Err
 			}
 			break

@@ -266,3 +266,60 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestStreamSilentDiscoverFallsBackToInitialize(t *testing.T) {
+	addr := startFakeTCP(t, func(env wire.Envelope, raw string) (fakeReply, bool) {
+		return fakeReply{}, env.MethodName() == "server/discover" // never answered
+	})
+	s := connectTCP(t, addr, ClientOptions{ConnectTimeout: 400 * time.Millisecond})
+	if s.Protocol() != wire.Version20251125 {
+		t.Fatalf("protocol %q", s.Protocol())
+	}
+	if r := s.Call(context.Background(), echoReq()); r.Outcome != OK {
+		t.Fatalf("%v %v", r.Outcome, r.Err)
+	}
+}
+
+func TestStdioSessionKeepsStderrAndReapsProcess(t *testing.T) {
+	tg := sdkStdioTarget(t, ClientOptions{})
+	s, err := tg.ConnectSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Call(context.Background(), echoReq()); r.Outcome != OK {
+		t.Fatalf("%v %v", r.Outcome, r.Err)
+	}
+	if !strings.Contains(string(s.Stderr()), "sdk stdio server starting") {
+		t.Fatalf("stderr %q", s.Stderr())
+	}
+	p := s.cur.Load().conn.rw.(*process)
+	s.Close()
+	select {
+	case <-p.done:
+	default:
+		t.Fatal("process not reaped after Close")
+	}
+	if p.cmd.ProcessState == nil {
+		t.Fatal("no process state after Close")
+	}
+}
+
+func TestStdioBadCommandFailsConnect(t *testing.T) {
+	tg := &StdioTarget{Command: "/nonexistent/mcp-server"}
+	if _, err := tg.Connect(context.Background()); err == nil {
+		t.Fatal("connect to a missing command succeeded")
+	}
+}
+
+func TestRingBufferKeepsTail(t *testing.T) {
+	r := newRingBuffer(8)
+	r.Write([]byte("hello "))
+	r.Write([]byte("world"))
+	if got := string(r.Bytes()); got != "lo world" {
+		t.Fatalf("got %q", got)
+	}
+	r.Write([]byte("0123456789"))
+	if got := string(r.Bytes()); got != "23456789" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -14,7 +14,7 @@ import (
 //	POST /faults        replace them
 //	GET  /stats         exact counters (JSON Stats)
 //	GET  /debug/pprof/  the runtime profiles
-func (rt *runtime) controlMux() *http.ServeMux {
+func (rt *instance) controlMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /faults", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, rt.faults.get())

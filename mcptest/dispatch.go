@@ -110,6 +110,8 @@ func (h *handler) notify(sess *session, r *request) {
 // which case nothing is appended and nothing must be sent.
 func (h *handler) answer(ctx context.Context, sess *session, r *request, dst []byte) (out []byte, code int, ok bool) {
 	start := len(dst)
+	h.stats.inflight.Add(1)
+	defer h.stats.inflight.Add(-1)
 	if err := h.faults.hold(ctx); err != nil {
 		h.stats.count(r.Method, OutcomeAbandoned, 0)
 		return dst, 0, false

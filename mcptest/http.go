@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,10 +48,40 @@ func newHTTPHandler(h *handler, opts Options) *httpHandler {
 
 var _ http.Handler = (*httpHandler)(nil)
 
-func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// statusRecorder notes the status a handler sends, for Stats.HTTPStatus.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (s *httpHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s.h.stats.httpReqs.Add(1)
+	w := &statusRecorder{ResponseWriter: rw}
+	defer func() {
+		if w.status != 0 { // 0: the client went away before any answer
+			s.h.stats.countStatus(w.status)
+		}
+	}()
 	if r.URL.Path != "/mcp" {
 		http.NotFound(w, r)
+		return
+	}
+	if !originAllowed(r.Header.Get("Origin")) {
+		http.Error(w, "403 Origin not allowed: this server accepts only loopback origins", http.StatusForbidden)
 		return
 	}
 	if s.opts.Token != "" && !s.authorized(r) {
@@ -75,6 +107,24 @@ func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, "POST, DELETE")
 		}
 	}
+}
+
+// originAllowed implements the spec's Origin check against DNS
+// rebinding: no Origin (non-browser clients) or a loopback one.
+func originAllowed(origin string) bool {
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {

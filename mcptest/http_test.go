@@ -200,6 +200,16 @@ func TestHTTPLegacySessions(t *testing.T) {
 	if st.Sessions != 2 {
 		t.Errorf("sessions = %d, want 2", st.Sessions)
 	}
+	// Every answer above, by status. 200: two initializes, the echo, the
+	// second initialize (a JSON-RPC error, legacy status 200), the sleep.
+	// 400: no session id, bad version header, duplicate id. 404: unknown,
+	// deleted and expired sessions.
+	want := map[string]int64{"200": 5, "202": 1, "204": 1, "400": 3, "404": 3}
+	for code, n := range want {
+		if st.HTTPStatus[code] != n {
+			t.Errorf("HTTP %s counted %d times, want %d (all: %v)", code, st.HTTPStatus[code], n, st.HTTPStatus)
+		}
+	}
 }
 
 func TestHTTPTransportErrors(t *testing.T) {
@@ -223,6 +233,8 @@ func TestHTTPTransportErrors(t *testing.T) {
 		{"no token", initLine, nil, 401, 0},
 		{"wrong token", initLine, map[string]string{"Authorization": "Bearer nope"}, 401, 0},
 		{"good token", initLine, auth, 200, 0},
+		{"foreign Origin", initLine, with("Origin", "https://evil.example"), 403, 0},
+		{"loopback Origin", initLine, with("Origin", "http://127.0.0.1:3000"), 200, 0},
 		{"bad content type", initLine, with("Content-Type", "text/plain"), 415, 0},
 		{"bad accept", initLine, with("Accept", "application/json"), 406, 0},
 		{"malformed JSON", `{"jsonrpc":`, auth, 400, wire.CodeParseError},

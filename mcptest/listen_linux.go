@@ -2,10 +2,7 @@
 
 package mcptest
 
-import (
-	"os/exec"
-	"syscall"
-)
+import "syscall"
 
 // reusePort sets SO_REUSEPORT so several processes can bind one port and
 // the kernel spreads connections across them.
@@ -25,9 +22,3 @@ const reusePortSupported = true
 // project on (amd64, arm64, 386, arm, riscv64, ppc64le, s390x); the
 // syscall package does not export it and x/sys is not a dependency.
 const soReusePort = 0xf
-
-// setChildAttrs makes the child die with the parent if the parent is
-// killed before its cleanup runs.
-func setChildAttrs(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}

@@ -4,7 +4,6 @@ package mcptest
 
 import (
 	"errors"
-	"os/exec"
 	"syscall"
 )
 
@@ -13,5 +12,3 @@ func reusePort(_, _ string, _ syscall.RawConn) error {
 }
 
 const reusePortSupported = false
-
-func setChildAttrs(*exec.Cmd) {}

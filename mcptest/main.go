@@ -2,6 +2,7 @@ package mcptest
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,11 +17,20 @@ import (
 //	MCPTEST READY mcp=<target> control=<control URL or -> pid=<pid>
 //
 // For stdio, stdin/stdout carry MCP and the READY line goes to stderr.
+//
+// Faults may also come from $MCPTEST_FAULTS (a JSON Faults, durations in
+// nanoseconds), and the HTTP token from $MCPTEST_TOKEN; flags win.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mcpstress-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opts Options
-	opts.BindFlags(fs)
+	if env := os.Getenv("MCPTEST_FAULTS"); env != "" {
+		if err := json.Unmarshal([]byte(env), &opts.Faults); err != nil {
+			fmt.Fprintln(stderr, "mcptest: $MCPTEST_FAULTS:", err)
+			return 2
+		}
+	}
+	opts.BindFlags(fs) // flags override $MCPTEST_FAULTS
 	exitOnEOF := fs.Bool("exit-on-stdin-eof", false, "stop when stdin reaches EOF (the parent went away)")
 	if err := fs.Parse(args); err != nil {
 		return 2

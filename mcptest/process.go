@@ -61,7 +61,8 @@ func startProcess(ctx context.Context, opts Options) (*process, readyInfo, error
 	if opts.Token != "" {
 		cmd.Env = append(cmd.Env, "MCPTEST_TOKEN="+opts.Token)
 	}
-	setChildAttrs(cmd)
+	// The child watches its stdin (-exit-on-stdin-eof): if this process
+	// dies without cleaning up, the pipe closes and the child exits too.
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, readyInfo{}, err

@@ -34,8 +34,8 @@ type Server struct {
 	addr    string
 	control string
 	pid     int
-	rt      *runtime // in-process
-	proc    *process // child process
+	rt      *instance // in-process
+	proc    *process  // child process
 	closed  bool
 }
 
@@ -69,6 +69,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		o := opts
 		o.ControlAddr = ""
 		args := append([]string{exe, ServeArg}, o.args()...)
+		for i, a := range args {
+			args[i] = quoteArg(a)
+		}
 		s.target = "stdio:" + strings.Join(args, " ")
 		return s, nil
 	}
@@ -76,6 +79,20 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// quoteArg quotes a for a shell-like command line (the stdio: target
+// syntax): single quotes, or double quotes with backslash escapes when a
+// contains a single quote.
+func quoteArg(a string) string {
+	if a != "" && !strings.ContainsAny(a, " \t\n\"'\\") {
+		return a
+	}
+	if !strings.Contains(a, "'") {
+		return "'" + a + "'"
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(a) + `"`
 }
 
 // start starts the server on s.opts (used by Start and Restart).

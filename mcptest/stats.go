@@ -23,12 +23,17 @@ type Stats struct {
 	Requests map[string]map[string]int64 `json:"requests"`
 	// Errors counts JSON-RPC error responses by code.
 	Errors map[string]int64 `json:"errors"`
-	// Connections is the number of TCP connections (or stdio streams)
-	// accepted; HTTPRequests the number of HTTP requests received.
+	// Connections is the number of TCP connections (stdio streams, HTTP
+	// connections) accepted; HTTPRequests the number of HTTP requests.
 	Connections  int64 `json:"connections"`
 	HTTPRequests int64 `json:"httpRequests"`
+	// HTTPStatus counts HTTP responses by status code (HTTP transport).
+	HTTPStatus map[string]int64 `json:"httpStatus,omitempty"`
 	// Sessions is the number of legacy HTTP sessions created.
 	Sessions int64 `json:"sessions"`
+	// InFlight is the number of requests being handled (held by a fault
+	// included) when the snapshot was taken.
+	InFlight int64 `json:"inFlight"`
 	// FramesTooLarge counts frames refused for MaxFrame.
 	FramesTooLarge int64 `json:"framesTooLarge"`
 	PID            int   `json:"pid"`
@@ -65,10 +70,12 @@ type counters struct {
 	cells      []atomic.Int64
 	mu         sync.Mutex
 	codes      map[int]int64
+	statuses   map[int]int64
 	conns      atomic.Int64
 	httpReqs   atomic.Int64
 	sessions   atomic.Int64
 	tooLarge   atomic.Int64
+	inflight   atomic.Int64
 }
 
 func newCounters() *counters {
@@ -77,6 +84,7 @@ func newCounters() *counters {
 		outcomeIdx: make(map[string]int, len(knownOutcomes)),
 		cells:      make([]atomic.Int64, len(knownMethods)*len(knownOutcomes)),
 		codes:      make(map[int]int64),
+		statuses:   make(map[int]int64),
 	}
 	for i, m := range knownMethods {
 		c.methodIdx[m] = i
@@ -102,6 +110,12 @@ func (c *counters) count(method, outcome string, code int) {
 	}
 }
 
+func (c *counters) countStatus(status int) {
+	c.mu.Lock()
+	c.statuses[status]++
+	c.mu.Unlock()
+}
+
 func (c *counters) snapshot(pid int) Stats {
 	s := Stats{
 		Requests:       map[string]map[string]int64{},
@@ -110,6 +124,7 @@ func (c *counters) snapshot(pid int) Stats {
 		HTTPRequests:   c.httpReqs.Load(),
 		Sessions:       c.sessions.Load(),
 		FramesTooLarge: c.tooLarge.Load(),
+		InFlight:       c.inflight.Load(),
 		PID:            pid,
 	}
 	for mi, m := range knownMethods {
@@ -125,6 +140,12 @@ func (c *counters) snapshot(pid int) Stats {
 	c.mu.Lock()
 	for code, n := range c.codes {
 		s.Errors[strconv.Itoa(code)] = n
+	}
+	if len(c.statuses) > 0 {
+		s.HTTPStatus = make(map[string]int64, len(c.statuses))
+		for st, n := range c.statuses {
+			s.HTTPStatus[strconv.Itoa(st)] = n
+		}
 	}
 	c.mu.Unlock()
 	return s

@@ -74,3 +74,19 @@ func TestStdioTarget(t *testing.T) {
 		t.Fatal("the stdio server did not exit on stdin EOF")
 	}
 }
+
+func TestQuoteArg(t *testing.T) {
+	cases := map[string]string{
+		"/usr/bin/x":  "/usr/bin/x",
+		"/tmp/a b/x":  "'/tmp/a b/x'",
+		"it's":        `"it's"`,
+		`a"b c'd\e`:   `"a\"b c'd\\e"`,
+		"":            "''",
+		"-addr=1.2:3": "-addr=1.2:3",
+	}
+	for in, want := range cases {
+		if got := quoteArg(in); got != want {
+			t.Errorf("quoteArg(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -29,7 +29,9 @@ func (w *lineWriter) writeLine(b []byte, flush bool) {
 
 func (w *lineWriter) flush() {
 	w.mu.Lock()
-	_ = w.bw.Flush()
+	if w.bw.Buffered() > 0 {
+		_ = w.bw.Flush()
+	}
 	w.mu.Unlock()
 }
 
@@ -44,6 +46,10 @@ func frameBuffered(br *bufio.Reader) bool {
 	return bytes.IndexByte(p, '\n') >= 0
 }
 
+// maxSlowPerConn bounds the slow requests one connection may have in
+// flight at once; beyond it the connection stops being read until one ends.
+const maxSlowPerConn = 1024
+
 // serveStream serves newline-delimited JSON-RPC on one stream (a TCP
 // connection or stdin/stdout) until the input ends or ctx is done; the
 // caller unblocks a pending read on ctx's end by closing the stream.
@@ -56,7 +62,7 @@ func frameBuffered(br *bufio.Reader) bool {
 func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, maxFrame int) {
 	br := bufio.NewReaderSize(r, 64<<10) // FrameReader reuses it: same size
 	fr := wire.NewFrameReader(br, maxFrame)
-	lw := &lineWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	lw := &lineWriter{bw: bufio.NewWriterSize(w, 4<<10)} // larger replies bypass it
 	sess := &session{gate: true}
 	connCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -66,59 +72,78 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 		lw.flush()
 	}()
 	h.stats.conns.Add(1)
+	slots := make(chan struct{}, maxSlowPerConn)
 	var buf []byte
 	var async int // requests ever handed to goroutines; 0 skips duplicate checks
 	for {
 		frame, err := fr.Next()
+		if err != nil && !errors.Is(err, wire.ErrFrameTooLarge) {
+			return // EOF, truncated last frame, or closed
+		}
+		reply := false
 		if err != nil {
-			if !errors.Is(err, wire.ErrFrameTooLarge) {
-				return // EOF, truncated last frame, or closed
-			}
 			h.stats.tooLarge.Add(1)
 			h.stats.count(methodInvalid, OutcomeRPCError, wire.CodeInvalidRequest)
 			buf = appendErrorResponse(buf[:0], nil, errorf(wire.CodeInvalidRequest, err.Error()))
-			lw.writeLine(buf, !frameBuffered(br))
-			continue
-		}
-		req, id, perr := parseRequest(frame)
-		switch {
-		case perr != nil:
-			h.stats.count(methodInvalid, OutcomeRPCError, perr.Code)
-			buf = appendErrorResponse(buf[:0], id, perr)
-		case req.Response:
-			continue
-		case req.IsNotification():
-			h.notify(sess, &req)
-			continue
-		case async > 0 && sess.inFlight(req.ID):
-			h.stats.count(req.Method, OutcomeRPCError, wire.CodeInvalidRequest)
-			buf = appendErrorResponse(buf[:0], req.ID, errorf(wire.CodeInvalidRequest, "duplicate in-flight request id "+string(req.ID)))
-		case h.slow(&req):
-			// The request outlives this frame's buffer: parse a copy.
-			req, _, _ = parseRequest(bytes.Clone(frame))
-			reqCtx, rcancel := context.WithCancel(connCtx)
-			sess.begin(req.ID, rcancel)
-			async++
-			wg.Add(1)
-			go func(req request) {
-				defer wg.Done()
-				defer rcancel()
-				out, _, ok := h.answer(reqCtx, sess, &req, nil)
-				sess.end(req.ID)
-				if ok {
-					lw.writeLine(out, true)
+			reply = true
+		} else {
+			req, id, perr := parseRequest(frame)
+			switch {
+			case perr != nil:
+				h.stats.count(methodInvalid, OutcomeRPCError, perr.Code)
+				buf = appendErrorResponse(buf[:0], id, perr)
+				reply = true
+			case req.Response:
+			case req.IsNotification():
+				h.notify(sess, &req)
+			case async > 0 && sess.inFlight(req.ID):
+				h.stats.count(req.Method, OutcomeRPCError, wire.CodeInvalidRequest)
+				buf = appendErrorResponse(buf[:0], req.ID, errorf(wire.CodeInvalidRequest, "duplicate in-flight request id "+string(req.ID)))
+				reply = true
+			case h.slow(&req):
+				// Bound the goroutines (and memory) one connection can
+				// hold: when every slot is busy, stop reading, which
+				// pushes back on the client through TCP.
+				select {
+				case slots <- struct{}{}:
+				default:
+					lw.flush()
+					select {
+					case slots <- struct{}{}:
+					case <-connCtx.Done():
+						return
+					}
 				}
-			}(req)
-			continue
-		default:
-			var ok bool
-			if buf, _, ok = h.answer(connCtx, sess, &req, buf[:0]); !ok {
-				continue
+				// The request outlives this frame's buffer: parse a copy.
+				req, _, _ = parseRequest(bytes.Clone(frame))
+				reqCtx, rcancel := context.WithCancel(connCtx)
+				sess.begin(req.ID, rcancel)
+				async++
+				wg.Add(1)
+				go func(req request) {
+					defer wg.Done()
+					defer func() { <-slots }()
+					defer rcancel()
+					out, _, ok := h.answer(reqCtx, sess, &req, nil)
+					sess.end(req.ID)
+					if ok {
+						lw.writeLine(out, true)
+					}
+				}(req)
+			default:
+				buf, _, reply = h.answer(connCtx, sess, &req, buf[:0])
 			}
 		}
-		lw.writeLine(buf, !frameBuffered(br))
-		if cap(buf) > 1<<20 {
-			buf = nil // do not pin a large reply's buffer for the connection's life
+		if reply {
+			lw.writeLine(buf, false)
+			if cap(buf) > 1<<20 {
+				buf = nil // do not pin a large reply's buffer for the connection's life
+			}
+		}
+		// Batch replies while more complete frames wait; flush before the
+		// read loop could block.
+		if !frameBuffered(br) {
+			lw.flush()
 		}
 	}
 }

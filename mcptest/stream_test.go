@@ -24,6 +24,20 @@ func TestSlowRequestsDoNotBlockThePipeline(t *testing.T) {
 	}
 }
 
+func TestAFastReplyIsNotHeldBehindASlowRequest(t *testing.T) {
+	s := startInProcess(t, Options{})
+	l := initialized(t, s.Addr())
+	// Both frames arrive in one write: the fast reply must be flushed
+	// even though the next frame goes to a goroutine.
+	l.send(reqLine(1, "tools/call", `"name":"echo","arguments":{"message":"fast"}`, false),
+		reqLine(2, "tools/call", `"name":"sleep","arguments":{"ms":600000}`, false))
+	_ = l.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := l.br.ReadString('\n')
+	if err != nil || !strings.Contains(line, `"id":1`) {
+		t.Fatalf("fast reply: %q, %v", line, err)
+	}
+}
+
 func TestDuplicateInFlightIDOnTCP(t *testing.T) {
 	s := startInProcess(t, Options{})
 	l := initialized(t, s.Addr())
@@ -89,5 +103,40 @@ func TestRawEcho(t *testing.T) {
 	got, err := l.br.ReadString('\n')
 	if err != nil || got != "not json at all\n" {
 		t.Fatalf("echo = %q, %v", got, err)
+	}
+}
+
+func TestSlowRequestsPerConnectionAreBounded(t *testing.T) {
+	s := startInProcess(t, Options{})
+	l := initialized(t, s.Addr())
+	ctx := context.Background()
+	if err := s.SetFaults(ctx, Faults{Stall: true}); err != nil {
+		t.Fatal(err)
+	}
+	// One more than the bound: the extra one is not read (so not counted)
+	// until a slot frees.
+	var lines []string
+	for i := range maxSlowPerConn + 1 {
+		lines = append(lines, reqLine(i+1, "ping", "", false))
+	}
+	l.send(lines...)
+	deadline := time.Now().Add(10 * time.Second)
+	var held int64
+	for held < maxSlowPerConn && time.Now().Before(deadline) {
+		st, _ := s.Stats(ctx)
+		held = st.InFlight
+		time.Sleep(5 * time.Millisecond) // polling interval
+	}
+	time.Sleep(50 * time.Millisecond) // room for a wrongly read extra request to show up
+	if st, _ := s.Stats(ctx); st.InFlight != maxSlowPerConn {
+		t.Fatalf("%d requests held, want exactly %d", st.InFlight, maxSlowPerConn)
+	}
+	if err := s.SetFaults(ctx, Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	for range maxSlowPerConn + 1 {
+		if r := l.recv(); errCode(r) != 0 {
+			t.Fatalf("reply %v", r)
+		}
 	}
 }

@@ -11,10 +11,13 @@ const MinOutlierSamples = 8
 // Outliers is the result of a fence rule: the values outside [Lower, Upper]
 // are flagged by index. Nothing is removed; callers decide.
 type Outliers struct {
-	Lower, Upper float64
-	Low, High    []int // indices of values below Lower / above Upper
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+	// Low and High are indices of values below Lower / above Upper.
+	Low  []int `json:"low,omitempty"`
+	High []int `json:"high,omitempty"`
 	// Reason is set when the rule was not applied (too few values).
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // Any reports whether any value was flagged.

@@ -25,6 +25,10 @@ type Baseline struct {
 	Command string    `json:"command,omitempty"`
 	Env     Env       `json:"env"`
 	Metrics []Samples `json:"metrics"`
+	// Histograms optionally keeps each run's latency histogram (index =
+	// run), V2 compressed and base64 encoded (EncodeHistogram), so tail
+	// percentiles can be recomputed later.
+	Histograms []string `json:"histograms,omitempty"`
 }
 
 // Validate reports every problem at once.
@@ -42,6 +46,11 @@ func (b Baseline) Validate() error {
 			errs = append(errs, fmt.Errorf("baseline: duplicate metric %q", s.Metric.Name))
 		}
 		seen[s.Metric.Name] = true
+	}
+	for i, h := range b.Histograms {
+		if _, err := DecodeHistogram(h); err != nil {
+			errs = append(errs, fmt.Errorf("baseline: histogram %d: %w", i, err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -235,12 +235,8 @@ func (c *Comparer) compareOne(m Metric, old, new []float64, threshold float64, f
 		cmp.Reason = fmt.Sprintf("need >= %d runs per side, have %d and %d", floor, len(old), len(new))
 		return cmp
 	case m.Assume != AssumeExact && MannWhitneyMinP(len(old), len(new)) > threshold:
-		cmp.Reason = fmt.Sprintf("need >= %d runs per side to detect a difference at alpha %.3g after %s over %d metrics, have %d and %d",
-			testFloor, threshold*float64(max(1, family)), cfg.Correction, family, len(old), len(new))
-		if cfg.Correction == Holm {
-			cmp.Reason = fmt.Sprintf("need >= %d runs per side to detect a difference at alpha %.3g (Holm over %d metrics: %.3g), have %d and %d",
-				testFloor, cfg.Alpha, family, threshold, len(old), len(new))
-		}
+		cmp.Reason = fmt.Sprintf("need >= %d runs per side to reach p <= %.3g (alpha %.3g, %s over %d metrics), have %d and %d",
+			testFloor, threshold, cfg.Alpha, cfg.Correction, family, len(old), len(new))
 		return cmp
 	}
 	for _, s := range []struct {

@@ -194,3 +194,38 @@ func TestOutliersAreKeptAndWarned(t *testing.T) {
 		t.Errorf("spike not flagged: %+v %v", c.New.Outliers, c.Warnings)
 	}
 }
+
+func TestSamplesFromRuns(t *testing.T) {
+	runs := []Run{{"p99": 10, "throughput": 5}, {"p99": 11, "throughput": 6}}
+	s, err := SamplesFromRuns([]Metric{latency, throughput}, runs)
+	if err != nil || len(s) != 2 || s[0].Values[1] != 11 || s[1].Values[0] != 5 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	_, err = SamplesFromRuns([]Metric{latency, throughput}, []Run{{"p99": math.NaN()}})
+	if err == nil || !strings.Contains(err.Error(), "NaN") || !strings.Contains(err.Error(), `no value for metric "throughput"`) {
+		t.Errorf("want every problem reported: %v", err)
+	}
+}
+
+func TestBenjaminiHochbergAndInconclusiveGate(t *testing.T) {
+	var o, n []Samples
+	for i, f := range []float64{1.3, 1.3, 1, 1} {
+		m := Metric{Name: string(rune('a' + i)), Unit: "ns", Direction: LowerIsBetter}
+		o = append(o, Samples{m, wobble(100, 10)})
+		n = append(n, Samples{m, scale(wobble(100, 10), f)})
+	}
+	r, err := Compare(Config{Correction: BenjaminiHochberg}, o, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Count(Regression) != 2 || r.Count(NoChange) != 2 {
+		t.Errorf("BH: %d regressions, %d no change", r.Count(Regression), r.Count(NoChange))
+	}
+	rec := &recTB{TB: t}
+	path := t.TempDir() + "/b.json"
+	Gatekeeper{Path: path, Suite: "b", Update: true}.Check(rec, []Samples{{latency, []float64{1, 2, 3}}})
+	Gatekeeper{Path: path, Suite: "b", FailOnInconclusive: true}.Check(rec, []Samples{{latency, []float64{1, 2, 3}}})
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "inconclusive") {
+		t.Errorf("FailOnInconclusive: %v", rec.errs)
+	}
+}

@@ -25,6 +25,10 @@ type Injection struct {
 	// value, Tail), a spread factor for Variance (1 doubles deviations), a
 	// multiplier minus one for Spike.
 	Size float64
+	// Metric, when set, restricts the change to that metric (the others
+	// stay A/A), so Holm's correction bites as it does when one metric of
+	// a report regresses alone.
+	Metric string
 }
 
 // InjectionKind is the shape of an injected change.
@@ -237,7 +241,11 @@ func Evaluate(corpus NoiseCorpus, cfg EvalConfig) (EvalReport, error) {
 				for j, s := range ev.Metrics {
 					for i := range n {
 						old[j].Values[i] = s.Values[idx[i]]
-						cur[j].Values[i] = inject(s.Values[idx[n+i]], cond, s.Metric, i, n, spikeAt, medians[j], tail[s.Metric.Name])
+						v := s.Values[idx[n+i]]
+						if cond.Metric == "" || cond.Metric == s.Metric.Name {
+							v = inject(v, cond, s.Metric, i, n, spikeAt, medians[j], tail[s.Metric.Name])
+						}
+						cur[j].Values[i] = v
 					}
 				}
 				r, err := cmp.Compare(old, cur)

@@ -2,6 +2,7 @@ package regression
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -84,5 +85,20 @@ func TestWriteBenchFormatGolden(t *testing.T) {
 	s[1].Values = s[1].Values[:1]
 	if err := WriteBenchFormat(&b, "echo", env, s); err == nil {
 		t.Error("ragged runs must be an error")
+	}
+}
+
+func TestReportsEncodeAsJSON(t *testing.T) {
+	r := exampleReport(t) // has an inconclusive metric: NaN p, unbounded CIs
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"p":null`) || !strings.Contains(string(b), `"lo":null`) {
+		t.Errorf("non-finite values should be null: %s", b)
+	}
+	g, _ := Gate([]float64{1, 2}, 3, LowerIsBetter, GateConfig{})
+	if _, err := json.Marshal(g); err != nil {
+		t.Errorf("inconclusive gate result: %v", err)
 	}
 }

@@ -154,3 +154,36 @@ func (d Direction) worse(ratio float64) float64 {
 	}
 	return ratio - 1
 }
+
+// Run is one execution's summary: one value per metric name. Suites produce
+// runs; comparisons consume Samples (see SamplesFromRuns).
+type Run map[string]float64
+
+// SamplesFromRuns turns per-run records into per-metric samples in run
+// order. Every run must have a finite value for every metric; all problems
+// are reported at once.
+func SamplesFromRuns(metrics []Metric, runs []Run) ([]Samples, error) {
+	var errs []error
+	out := make([]Samples, len(metrics))
+	for j, m := range metrics {
+		if err := m.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		out[j] = Samples{Metric: m, Values: make([]float64, 0, len(runs))}
+		for i, r := range runs {
+			v, ok := r[m.Name]
+			switch {
+			case !ok:
+				errs = append(errs, fmt.Errorf("run %d: no value for metric %q", i, m.Name))
+			case isNaNOrInf(v):
+				errs = append(errs, fmt.Errorf("run %d: metric %q is %v", i, m.Name, v))
+			default:
+				out[j].Values = append(out[j].Values, v)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

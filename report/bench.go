@@ -1,8 +1,8 @@
 package report
 
 import (
-	"math"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )

@@ -36,7 +36,27 @@ var palette = []color.NRGBA{
 	{204, 121, 167, 255}, {86, 180, 233, 255}, {240, 228, 66, 255}, {0, 0, 0, 255},
 }
 
-var faultColor = color.NRGBA{213, 94, 0, 48}
+// faultColor is the translucent band colour of the i-th fault kind.
+func faultColor(i int) color.Color {
+	bands := []color.NRGBA{{213, 94, 0, 48}, {204, 121, 167, 56}, {86, 180, 233, 56}, {240, 228, 66, 72}}
+	return bands[i%len(bands)]
+}
+
+// numTicks labels the default tick positions with fmtNum (no "750.00").
+type numTicks struct{}
+
+var _ plot.Ticker = numTicks{}
+
+// Ticks implements plot.Ticker.
+func (numTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = fmtNum(ticks[i].Value)
+		}
+	}
+	return ticks
+}
 
 // chartOrder lists the well-known charts first, in reading order.
 var chartOrder = []string{ChartThroughput, ChartLatency, ChartMemory, ChartRecovery}
@@ -134,6 +154,8 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	p.Legend.Top = true
+	p.X.Tick.Marker = numTicks{}
+	p.Y.Tick.Marker = numTicks{}
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -157,8 +179,9 @@ func timeChart(name string, series []Series, faults []FaultEvent) (string, error
 	}
 	// Bands go first so the lines are drawn over them. A band is clipped to
 	// the series' time span (a suite's fault may predate a test's series);
-	// a fault with no end is drawn to the end of the data.
-	bands := 0
+	// a fault with no end is drawn to the end of the data. Each fault kind
+	// has its own colour and legend entry.
+	var kinds []string
 	for _, f := range faults {
 		start, end := math.Max(f.Start.Seconds(), minT), f.End.Seconds()
 		if f.End <= 0 || end > maxT {
@@ -167,11 +190,15 @@ func timeChart(name string, series []Series, faults []FaultEvent) (string, error
 		if end <= start {
 			continue
 		}
-		p.Add(band{start: start, end: end, fill: faultColor})
-		bands++
+		i := slices.Index(kinds, f.Kind)
+		if i < 0 {
+			i = len(kinds)
+			kinds = append(kinds, f.Kind)
+		}
+		p.Add(band{start: start, end: end, fill: faultColor(i)})
 	}
-	if bands > 0 {
-		p.Legend.Add("fault", band{fill: faultColor})
+	for i, k := range kinds {
+		p.Legend.Add("fault: "+k, band{fill: faultColor(i)})
 	}
 	for i, s := range series {
 		xys := finiteXYs(s.Points)

@@ -42,6 +42,9 @@ type chartInfo struct {
 }
 
 func TestHTMLReportRendersInHeadlessChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
 	bin := chromiumPath()
 	if bin == "" {
 		t.Skip("chromium not installed: run .ci/install-report-deps.sh (apt-get install chromium) to run the browser test")

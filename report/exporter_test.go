@@ -69,6 +69,7 @@ func TestDisabledExporterIsNilAndHarmless(t *testing.T) {
 	e.FaultStarted("crash")
 	e.FaultEnded("crash")
 	e.SetState(State{Sessions: 1})
+	e.Bind("tools/call", "ok").Observe(time.Millisecond)
 	if addr, err := e.Serve(prometheus.NewRegistry()); addr != nil || err != nil {
 		t.Errorf("Serve on disabled exporter = %v, %v", addr, err)
 	}
@@ -104,7 +105,7 @@ func TestExporterCountsObservesAndServes(t *testing.T) {
 		e.ObserveRequest("tools/call", "ok", d)
 	}
 	e.ObserveRequest("tools/call", "timeout", time.Second)
-	e.ObserveRequest("tools/list", "ok", time.Millisecond)
+	e.Bind("tools/list", "ok").Observe(time.Millisecond)
 	e.CountRequests("tools/call", "dropped", 5)
 	e.FaultStarted("crash")
 	e.FaultStarted("crash")

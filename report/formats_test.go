@@ -335,3 +335,32 @@ func TestNormalizeDerivesVerdicts(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateReportsEveryProblemAndWriteAllRefuses(t *testing.T) {
+	r := fixtureRun(t)
+	if err := r.Validate(); err != nil {
+		t.Fatalf("fixture invalid: %v", err)
+	}
+	bad := fixtureRun(t)
+	lat := bad.Suites[0].Children[0]
+	lat.Status = "flaky"
+	lat.Faults = append(lat.Faults, FaultEvent{Kind: "crash", Start: 2 * time.Second, End: time.Second})
+	lat.Tables = []Table{{Title: "t", Columns: []string{"a", "b"}, Rows: [][]string{{"1"}}}}
+	lat.AddThreshold("p(99)<1s", math.NaN(), "s", true)
+	bad.Suites[1].Children = append(bad.Suites[1].Children, nil, NewSuite("nested"))
+	bad.Suites = append(bad.Suites, NewTest("TopLevelTest", StatusPassed, 0))
+	err := bad.Validate()
+	for _, want := range []string{`unknown status "flaky"`, "ends (1s) before it starts", "row 0 has 1 cells", "unmeasured (NaN)",
+		"scale: nil node", "suite nested below", "top-level node is a test"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v\nwant it to mention %q", err, want)
+		}
+	}
+	dir := t.TempDir()
+	if paths, err := WriteAll(dir, bad); err == nil || len(paths) != 0 {
+		t.Errorf("WriteAll on an invalid run = %v, %v; want an error and no files", paths, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("WriteAll wrote %d files for an invalid run", len(entries))
+	}
+}

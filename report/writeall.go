@@ -97,12 +97,12 @@ func (f Format) writer() func(io.Writer, *Run) error {
 }
 
 // WriteAll writes the run in the given formats (all of them when none are
-// given) into dir, creating it, each file atomically. It returns the paths
-// written, and every error joined: one failing format does not stop the
-// others.
+// given) into dir, creating it, each file atomically. It writes nothing for
+// a run that fails Validate. Otherwise it returns the paths written and
+// every error joined: one failing format does not stop the others.
 func WriteAll(dir string, r *Run, formats ...Format) ([]string, error) {
-	if r == nil {
-		return nil, errors.New("report: nil run")
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
 	if len(formats) == 0 {
 		formats = AllFormats()

@@ -134,3 +134,12 @@ func (s *SSEReader) readLine() ([]byte, error) {
 		return line, err
 	}
 }
+
+// Reset makes s read a new stream (keeping its buffers), so parsers can be
+// pooled; the persistent id and retry fields are cleared.
+func (s *SSEReader) Reset(r io.Reader) {
+	s.r.Reset(r)
+	s.data = s.data[:0]
+	s.line = s.line[:0]
+	s.typ, s.id, s.retry = "", "", 0
+}

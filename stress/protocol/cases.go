@@ -412,7 +412,7 @@ func duplicateID(ctx context.Context, s *session, st Setting) Answer {
 	ex2 := s.requestExchange(id, "tools/call", second)
 	var answers []Answer
 	if s.conn != nil {
-		if err := s.conn.write(append(append(ex1.body, '\n'), append(ex2.body, '\n')...)); err != nil {
+		if err := s.conn.writeCtx(ctx, append(append(ex1.body, '\n'), append(ex2.body, '\n')...)); err != nil {
 			return Answer{Err: err.Error(), Closed: true}
 		}
 		for range 2 {

@@ -2,10 +2,14 @@ package protocol
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework"
 )
 
 // LoadConfig is the background load of valid calls that runs on other
@@ -34,19 +38,22 @@ func (c LoadConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// LoadStats accounts for every background call: Calls = Answered + Failed.
+// LoadStats accounts for every background call:
+// Calls = Answered + Failed + Cancelled.
 type LoadStats struct {
 	Workers    int    `json:"sessions"`
 	Calls      int    `json:"calls"`
 	Answered   int    `json:"answered"`
 	Failed     int    `json:"failed"`
+	Cancelled  int    `json:"cancelled"` // in flight when the load stopped
 	Reopened   int    `json:"sessions_reopened"`
 	FirstError string `json:"first_error,omitempty"`
 }
 
-// startLoad starts the load sessions; the returned function stops them
-// and returns their totals.
-func startLoad(parent context.Context, p *prober, gen string, cfg LoadConfig, wait time.Duration) func() LoadStats {
+// startLoad starts the load sessions on the project's lean client
+// (framework.ParseTarget), each in generation gen; the returned function
+// stops them and returns their totals.
+func startLoad(parent context.Context, p *prober, gen string, cfg LoadConfig, wait, startup time.Duration) func() LoadStats {
 	if cfg.Rate == 0 {
 		cfg.Rate = 50
 	}
@@ -54,20 +61,32 @@ func startLoad(parent context.Context, p *prober, gen string, cfg LoadConfig, wa
 		cfg.MaxCalls = 100000
 	}
 	ctx, cancel := context.WithCancel(parent)
+	total := LoadStats{Workers: cfg.Sessions}
+	target, err := framework.ParseTarget(p.target.String(), framework.ClientOptions{
+		Protocol:       gen,
+		Token:          p.target.Token,
+		Timeout:        wait,
+		ConnectTimeout: wait + startup,
+	})
+	if err != nil {
+		cancel()
+		total.FirstError = "load client: " + err.Error()
+		return func() LoadStats { return total }
+	}
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		total = LoadStats{Workers: cfg.Sessions}
+		wg sync.WaitGroup
+		mu sync.Mutex
 	)
 	interval := time.Duration(float64(time.Second) / cfg.Rate)
 	for range cfg.Sessions {
 		wg.Go(func() {
-			st := loadWorker(ctx, p, gen, interval, cfg.MaxCalls, wait)
+			st := loadWorker(ctx, target, interval, cfg.MaxCalls)
 			mu.Lock()
 			defer mu.Unlock()
 			total.Calls += st.Calls
 			total.Answered += st.Answered
 			total.Failed += st.Failed
+			total.Cancelled += st.Cancelled
 			total.Reopened += st.Reopened
 			if total.FirstError == "" {
 				total.FirstError = st.FirstError
@@ -77,13 +96,16 @@ func startLoad(parent context.Context, p *prober, gen string, cfg LoadConfig, wa
 	return func() LoadStats {
 		cancel()
 		wg.Wait()
+		if c, ok := target.(io.Closer); ok {
+			c.Close()
+		}
 		return total
 	}
 }
 
 // loadWorker calls tools/list on its own session at a fixed interval until
 // ctx ends or maxCalls are made. A failed call reopens the session.
-func loadWorker(ctx context.Context, p *prober, gen string, interval time.Duration, maxCalls int, wait time.Duration) LoadStats {
+func loadWorker(ctx context.Context, target framework.Target, interval time.Duration, maxCalls int) LoadStats {
 	var st LoadStats
 	fail := func(what string) {
 		st.Failed++
@@ -91,49 +113,47 @@ func loadWorker(ctx context.Context, p *prober, gen string, interval time.Durati
 			st.FirstError = what
 		}
 	}
-	var s *session
+	var sess framework.Session
 	defer func() {
-		if s != nil {
-			s.close()
+		if sess != nil {
+			sess.Close()
 		}
 	}()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	req := framework.Request{Method: "tools/list", Params: json.RawMessage(`{}`)}
 	for st.Calls < maxCalls {
 		select {
 		case <-ctx.Done():
 			return st
 		case <-tick.C:
 		}
-		if s == nil {
-			octx, cancel := context.WithTimeout(ctx, wait)
+		if sess == nil {
 			var err error
-			s, err = p.open(octx, gen, true)
-			cancel()
+			sess, err = target.Connect(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return st
 				}
 				st.Calls++
-				fail("open: " + err.Error())
-				s = nil
+				fail("connect: " + err.Error())
+				sess = nil
 				continue
 			}
 		}
-		cctx, cancel := context.WithTimeout(ctx, wait)
-		a := s.request(cctx, "tools/list", map[string]any{})
-		cancel()
-		if ctx.Err() != nil && a.Msg == nil {
-			return st // stopped mid-call: not counted
-		}
+		resp := sess.Call(ctx, req)
 		st.Calls++
-		if a.Msg != nil && a.Msg.Result != nil {
+		if resp.Outcome == framework.Cancelled || (ctx.Err() != nil && resp.Outcome != framework.OK) {
+			st.Cancelled++ // stopped mid-call: not a server failure
+			return st
+		}
+		if resp.Outcome == framework.OK {
 			st.Answered++
 			continue
 		}
-		fail(a.Summary())
-		s.close()
-		s = nil
+		fail(fmt.Sprintf("%v: %v", resp.Outcome, resp.Err))
+		sess.Close()
+		sess = nil
 		st.Reopened++
 	}
 	return st

@@ -16,6 +16,9 @@ const (
 	VerdictHang     = "HANG"
 	VerdictCrash    = "CRASH"
 	VerdictSkipped  = "skipped"
+	// VerdictError: the case could not run (no session could be opened
+	// for it); a failure, since nothing was tested.
+	VerdictError = "ERROR"
 )
 
 // Row is one case in one setting.
@@ -38,6 +41,7 @@ type Counts struct {
 	Mismatches            int `json:"mismatches"`
 	Hangs                 int `json:"hangs"`
 	Crashes               int `json:"crashes"`
+	Errors                int `json:"errors"`
 	Skipped               int `json:"skipped"`
 }
 
@@ -73,7 +77,7 @@ func (r Report) Failures(strict bool) []Row {
 	var out []Row
 	for _, row := range r.Rows {
 		switch row.Verdict {
-		case VerdictHang, VerdictCrash:
+		case VerdictHang, VerdictCrash, VerdictError:
 			out = append(out, row)
 		case VerdictMismatch:
 			if strict {
@@ -108,6 +112,8 @@ func (r *Report) count() {
 			c.Hangs++
 		case VerdictCrash:
 			c.Crashes++
+		case VerdictError:
+			c.Errors++
 		}
 	}
 	r.Counts = c
@@ -129,11 +135,12 @@ func (r Report) Text() string {
 	}
 	tw.Flush()
 	c := r.Counts
-	fmt.Fprintf(&b, "malformed tested %d, invalid commands tested %d, auth failures tested %d, correct responses %d/%d (mismatches %d, hangs %d, crashes %d, skipped %d)\n",
+	fmt.Fprintf(&b, "malformed tested %d, invalid commands tested %d, auth failures tested %d, correct responses %d/%d (mismatches %d, hangs %d, crashes %d, errors %d, skipped %d)\n",
 		c.MalformedTested, c.InvalidCommandsTested, c.AuthFailuresTested, c.CorrectResponses,
-		c.MalformedTested+c.InvalidCommandsTested+c.AuthFailuresTested, c.Mismatches, c.Hangs, c.Crashes, c.Skipped)
+		c.MalformedTested+c.InvalidCommandsTested+c.AuthFailuresTested, c.Mismatches, c.Hangs, c.Crashes, c.Errors, c.Skipped)
 	if r.Load.Workers > 0 {
-		fmt.Fprintf(&b, "background load: %d sessions, %d calls, %d answered, %d failed\n", r.Load.Workers, r.Load.Calls, r.Load.Answered, r.Load.Failed)
+		fmt.Fprintf(&b, "background load (lean client): %d sessions, %d calls, %d answered, %d failed, %d cancelled at stop\n",
+			r.Load.Workers, r.Load.Calls, r.Load.Answered, r.Load.Failed, r.Load.Cancelled)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)

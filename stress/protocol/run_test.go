@@ -42,13 +42,14 @@ func TestRunAgainstInProcessServers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tgt, err := ParseTarget(tc.serve(t))
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 			defer cancel()
-			rep, err := Run(ctx, Config{Target: tgt, ReplyWait: time.Second, OversizeBytes: 5 << 20,
+			rep, err := Run(ctx, Config{Target: tgt, ReplyWait: 2 * time.Second, OversizeBytes: 5 << 20,
 				Load: LoadConfig{Sessions: 1, Rate: 50}})
 			if err != nil {
 				t.Fatal(err)
@@ -57,7 +58,7 @@ func TestRunAgainstInProcessServers(t *testing.T) {
 			for _, f := range rep.Failures(false) {
 				t.Errorf("%s/%s: %s (%s)", f.Case, f.Generation, f.Verdict, f.Got)
 			}
-			if rep.Load.Calls != rep.Load.Answered+rep.Load.Failed || rep.Load.Calls == 0 {
+			if rep.Load.Calls != rep.Load.Answered+rep.Load.Failed+rep.Load.Cancelled || rep.Load.Calls == 0 {
 				t.Errorf("load accounting: %+v", rep.Load)
 			}
 			for _, row := range rep.Rows {

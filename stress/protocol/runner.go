@@ -25,6 +25,10 @@ type Config struct {
 	// CaseTimeout bounds one case including its follow-up checks; 30 s
 	// when zero.
 	CaseTimeout time.Duration
+	// StartupWait is added to the first wait on a freshly spawned stdio
+	// process (interpreters such as node take seconds to start on a busy
+	// machine); 15 s when zero.
+	StartupWait time.Duration
 	// OversizeBytes is the size of the oversized frame; 17 MiB when zero
 	// (over the MCP Go SDK's 16 MiB line limit and every 4 MiB body limit).
 	OversizeBytes int
@@ -47,8 +51,8 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("protocol: generation %q (want %s or %s)", g, Legacy, Modern))
 		}
 	}
-	if c.ReplyWait < 0 || c.CaseTimeout < 0 {
-		errs = append(errs, errors.New("protocol: negative ReplyWait or CaseTimeout"))
+	if c.ReplyWait < 0 || c.CaseTimeout < 0 || c.StartupWait < 0 {
+		errs = append(errs, errors.New("protocol: negative ReplyWait, CaseTimeout or StartupWait"))
 	}
 	if c.OversizeBytes < 0 || c.OversizeBytes > maxReply/2 {
 		errs = append(errs, fmt.Errorf("protocol: OversizeBytes %d outside [0, %d]", c.OversizeBytes, maxReply/2))
@@ -71,6 +75,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OversizeBytes == 0 {
 		c.OversizeBytes = 17 << 20
+	}
+	if c.StartupWait == 0 {
+		c.StartupWait = 15 * time.Second
+	}
+	if c.Target.Kind != Stdio {
+		c.StartupWait = 0 // only spawned processes have a start-up
 	}
 	if c.Cases == nil {
 		c.Cases = Cases()
@@ -95,7 +105,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	var gens []string
 	sessions := false
 	for _, g := range cfg.Generations {
-		info, sids, err := detect(ctx, p, g, cfg.ReplyWait)
+		info, sids, err := detect(ctx, p, g, cfg.ReplyWait, cfg.StartupWait)
 		if err != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s not served: %v; its cases are skipped", g, err))
 			continue
@@ -115,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	var stopLoad func() LoadStats
 	if cfg.Load.Sessions > 0 {
-		stopLoad = startLoad(ctx, p, gens[0], cfg.Load, cfg.ReplyWait)
+		stopLoad = startLoad(ctx, p, gens[0], cfg.Load, cfg.ReplyWait, cfg.StartupWait)
 	}
 	for _, g := range cfg.Generations {
 		for _, c := range cfg.Cases {
@@ -150,8 +160,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // or a 2026 server/discover whose supportedVersions include 2026-07-28. It
 // returns the server's name and version, and (legacy HTTP) whether the
 // server minted a session id.
-func detect(ctx context.Context, p *prober, g string, wait time.Duration) (info string, sessions bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*wait)
+func detect(ctx context.Context, p *prober, g string, wait, startup time.Duration) (info string, sessions bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*wait+startup)
 	defer cancel()
 	s, err := p.open(ctx, g, true)
 	if err != nil {
@@ -192,19 +202,23 @@ func detect(ctx context.Context, p *prober, g string, wait time.Duration) (info 
 func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) (got, verdict string) {
 	ctx, cancel := context.WithTimeout(parent, cfg.CaseTimeout)
 	defer cancel()
-	wait := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, cfg.ReplyWait) }
 
-	octx, ocancel := wait()
+	octx, ocancel := context.WithTimeout(ctx, cfg.ReplyWait+cfg.StartupWait)
 	s, err := p.open(octx, st.Gen, !c.Fresh)
 	ocancel()
 	if err != nil {
-		return "could not open a session before the case: " + err.Error(), VerdictCrash
+		// The previous case's fresh-session check passed, so this is the
+		// server failing to start or handshake in time, not a case.
+		return "could not open a session for the case: " + err.Error(), VerdictError
 	}
 	defer s.close()
 
 	dwait := cfg.ReplyWait
 	if c.SlowReply {
 		dwait *= 4
+	}
+	if c.Fresh {
+		dwait += cfg.StartupWait // the first exchange of a new process
 	}
 	dctx, dcancel := context.WithTimeout(ctx, dwait)
 	a := c.Do(dctx, s, st)
@@ -214,8 +228,10 @@ func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) 
 	if c.Check(st, a) {
 		verdict = VerdictExpected
 	}
-	if st.Kind == HTTP && a.NoReply {
-		return got + " (the POST was never answered)", VerdictHang
+	if a.NoReply {
+		// Not answered within the wait: a finding. Whether the server is
+		// hung is for the follow-up below to tell.
+		verdict = VerdictMismatch
 	}
 	if a.Closed && !c.AllowClose && st.Kind != Stdio {
 		// A closed connection is a finding, not a crash, if the server
@@ -226,7 +242,7 @@ func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) 
 	// The server must still answer the next valid request on the same
 	// session (a fresh case session has no handshake: skip it there).
 	if !a.Closed && !c.Fresh {
-		fctx, fcancel := wait()
+		fctx, fcancel := context.WithTimeout(ctx, dwait) // a slow case's input may still be digesting
 		f := s.request(fctx, "tools/list", map[string]any{})
 		fcancel()
 		if f.Msg == nil {
@@ -255,15 +271,18 @@ func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) 
 	}
 	// Over stdio the process is the server: one that exits on a case is
 	// down, however cleanly it exits (unless closing is an allowed answer).
-	if desc, dead := s.deadProcess(); dead && !(c.AllowClose && a.Closed) {
-		return got + "; the process exited: " + desc, VerdictCrash
+	if desc, dead := s.deadProcess(); dead {
+		if !(c.AllowClose && a.Closed) {
+			return got + "; the process exited: " + desc, VerdictCrash
+		}
+		got += "; the process exited: " + desc
 	}
 	if st.Kind == Stdio {
 		return got, verdict // every stdio case has its own process
 	}
 	// And a fresh session must still work: otherwise the case took the
 	// server down.
-	lctx, lcancel := context.WithTimeout(ctx, 2*cfg.ReplyWait)
+	lctx, lcancel := context.WithTimeout(ctx, 2*cfg.ReplyWait+cfg.StartupWait)
 	defer lcancel()
 	ls, err := p.open(lctx, st.Gen, true)
 	if err != nil {

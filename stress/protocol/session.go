@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -183,9 +185,13 @@ func isNotification(body []byte) bool {
 // returns the Mcp-Session-Id of an HTTP reply, if any.
 func (s *session) send(ctx context.Context, ex exchange) (Answer, string) {
 	if s.conn != nil {
-		if err := s.conn.write(append(bytes.TrimRight(ex.body, "\n"), '\n')); err != nil {
+		if err := s.conn.writeCtx(ctx, append(bytes.TrimRight(ex.body, "\n"), '\n')); err != nil {
 			if _, done := s.conn.exitedEarly(); done || isClosedErr(err) {
 				return Answer{Closed: true, Err: err.Error()}, ""
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// The server stopped reading: nothing will come back in time.
+				return Answer{NoReply: true, Err: "not read within the wait (write timed out)"}, ""
 			}
 			return Answer{Err: err.Error()}, ""
 		}

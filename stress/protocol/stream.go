@@ -22,7 +22,7 @@ const maxReply = 40 << 20
 // stdin/stdout of a spawned stdio server. A reader goroutine turns frames
 // into messages; it ends when the connection closes.
 type streamConn struct {
-	write   func([]byte) error
+	write   func([]byte, time.Time) error // bytes, write deadline
 	closeFn func() error
 	frames  chan frame
 	done    chan struct{} // closed when the reader stops (peer closed)
@@ -39,7 +39,7 @@ type frame struct {
 	bad bool // not a JSON-RPC message
 }
 
-func newStreamConn(r interface{ Read([]byte) (int, error) }, write func([]byte) error, closeFn func() error) *streamConn {
+func newStreamConn(r interface{ Read([]byte) (int, error) }, write func([]byte, time.Time) error, closeFn func() error) *streamConn {
 	c := &streamConn{write: write, closeFn: closeFn, frames: make(chan frame, 256), done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
@@ -71,10 +71,10 @@ func dialTCP(ctx context.Context, addr string) (*streamConn, error) {
 		return nil, err
 	}
 	var wmu sync.Mutex
-	write := func(b []byte) error {
+	write := func(b []byte, deadline time.Time) error {
 		wmu.Lock()
 		defer wmu.Unlock()
-		conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		conn.SetWriteDeadline(deadline)
 		_, err := conn.Write(b)
 		return err
 	}
@@ -126,10 +126,10 @@ func spawnStdio(command []string, env []string) (*streamConn, error) {
 		close(p.exited)
 	}()
 	var wmu sync.Mutex
-	write := func(b []byte) error {
+	write := func(b []byte, deadline time.Time) error {
 		wmu.Lock()
 		defer wmu.Unlock()
-		inW.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		inW.SetWriteDeadline(deadline)
 		_, err := inW.Write(b)
 		return err
 	}
@@ -166,6 +166,16 @@ func (c *streamConn) exitedEarly() (string, bool) {
 	default:
 		return "", false
 	}
+}
+
+// writeCtx writes b with ctx's deadline (10 s without one): a server that
+// stops reading cannot block a probe.
+func (c *streamConn) writeCtx(ctx context.Context, b []byte) error {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(10 * time.Second)
+	}
+	return c.write(b, dl)
 }
 
 func (c *streamConn) close() error {

@@ -116,7 +116,7 @@ func TestErrorHandling(t *testing.T) {
 	wait, load := modeConfig()
 	var (
 		mu      sync.Mutex
-		summary = Table{Columns: []string{"server", "run", "malformed", "invalid commands", "auth", "correct", "mismatches", "hangs", "crashes", "background calls (failed)"}}
+		summary = Table{Columns: []string{"server", "run", "malformed", "invalid commands", "auth", "correct", "mismatches", "hangs", "crashes", "errors", "background calls (failed)"}}
 		all     []string
 	)
 	for _, st := range targets {
@@ -141,7 +141,7 @@ func TestErrorHandling(t *testing.T) {
 					if st.strict && rep.Load.Failed > 0 {
 						t.Errorf("%s: %d of %d background calls failed while the cases ran (%s)", st.name, rep.Load.Failed, rep.Load.Calls, rep.Load.FirstError)
 					}
-					if rep.Load.Calls != rep.Load.Answered+rep.Load.Failed {
+					if rep.Load.Calls != rep.Load.Answered+rep.Load.Failed+rep.Load.Cancelled {
 						t.Errorf("background calls unaccounted for: %+v", rep.Load)
 					}
 					if dir := *flagReportDir; dir != "" {
@@ -162,7 +162,7 @@ func TestErrorHandling(t *testing.T) {
 					}
 					summary.Rows = append(summary.Rows, []string{st.name, mode, fmt.Sprint(c.MalformedTested), fmt.Sprint(c.InvalidCommandsTested),
 						fmt.Sprint(c.AuthFailuresTested), fmt.Sprintf("%d/%d", c.CorrectResponses, c.MalformedTested+c.InvalidCommandsTested+c.AuthFailuresTested),
-						fmt.Sprint(c.Mismatches), fmt.Sprint(c.Hangs), fmt.Sprint(c.Crashes), load})
+						fmt.Sprint(c.Mismatches), fmt.Sprint(c.Hangs), fmt.Sprint(c.Crashes), fmt.Sprint(c.Errors), load})
 					all = append(all, fmt.Sprintf("### %s, %s\n\n%s", st.name, mode, rep.Markdown()))
 				})
 			}

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// runtime is one running server in this process: the MCP listener, the
+// instance is one running server in this process: the MCP listener, the
 // optional control endpoint, and every goroutine they started.
-type runtime struct {
+type instance struct {
 	opts    Options
 	h       *handler
 	ln      net.Listener
@@ -30,7 +30,7 @@ type runtime struct {
 // this process, with h (nil: a new one). For stdio only the control
 // endpoint is started; the caller serves the stream. pid is reported in
 // /stats (0 in-process).
-func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*runtime, error) {
+func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*instance, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*runt
 	if h == nil {
 		h = &handler{faults: newFaultState(opts.Faults), stats: newCounters()}
 	}
-	rt := &runtime{opts: opts, h: h, pid: pid, faults: h.faults}
+	rt := &instance{opts: opts, h: h, pid: pid, faults: h.faults}
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())
 	if opts.Transport != TransportStdio {
 		ln, err := listen(ctx, opts.Addr, opts.ReusePort)
@@ -68,6 +68,11 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*runt
 			Handler:           newHTTPHandler(h, opts),
 			ReadHeaderTimeout: 30 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return rt.ctx },
+			ConnState: func(_ net.Conn, st http.ConnState) {
+				if st == http.StateNew {
+					h.stats.conns.Add(1)
+				}
+			},
 		}
 		rt.wg.Go(func() { _ = rt.httpSrv.Serve(ln) })
 	default:
@@ -77,7 +82,7 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*runt
 }
 
 // acceptLoop serves TCP connections, one goroutine each.
-func (rt *runtime) acceptLoop(raw bool) {
+func (rt *instance) acceptLoop(raw bool) {
 	backoff := 5 * time.Millisecond
 	for {
 		c, err := rt.ln.Accept()
@@ -113,7 +118,7 @@ func (rt *runtime) acceptLoop(raw bool) {
 }
 
 // target is the target string of the MCP listener.
-func (rt *runtime) target() string { return targetFor(rt.opts.Transport, rt.ln.Addr().String()) }
+func (rt *instance) target() string { return targetFor(rt.opts.Transport, rt.ln.Addr().String()) }
 
 func targetFor(transport, addr string) string {
 	switch transport {
@@ -126,7 +131,7 @@ func targetFor(transport, addr string) string {
 	}
 }
 
-func (rt *runtime) controlURL() string {
+func (rt *instance) controlURL() string {
 	if rt.ctlLn == nil {
 		return ""
 	}
@@ -135,7 +140,7 @@ func (rt *runtime) controlURL() string {
 
 // close stops everything and waits for every goroutine: listeners first,
 // then every connection and in-flight request through the context.
-func (rt *runtime) close() {
+func (rt *instance) close() {
 	rt.cancel()
 	if rt.ln != nil {
 		rt.ln.Close()

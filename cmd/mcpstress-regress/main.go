@@ -1,0 +1,139 @@
+// Command mcpstress-regress compares stored results with the regression
+// package outside `go test`:
+//
+//	mcpstress-regress compare [-alpha 0.05] [-correction holm|bh|none] old.json new.json
+//	mcpstress-regress bench [-name echo] results.json > results.txt   # for benchstat
+//	mcpstress-regress eval [-trials 2000] [-alpha 0.05] corpus.json
+//
+// Input files are baselines (testdata/baselines) or noise corpora
+// (testdata/noise): any JSON object with a "metrics" list of samples.
+// compare exits 1 when a regression is flagged.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mcpstress/mcpstress/regression"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, errFlagged) {
+			fmt.Fprintln(os.Stderr, "mcpstress-regress:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errFlagged = errors.New("regressions flagged")
+
+// results is the part of a baseline or noise corpus this command reads.
+type results struct {
+	Env     regression.Env       `json:"env"`
+	Metrics []regression.Samples `json:"metrics"`
+}
+
+func load(path string) (results, error) {
+	var r results
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(r.Metrics) == 0 {
+		return r, fmt.Errorf("%s: no metrics", path)
+	}
+	return r, nil
+}
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: mcpstress-regress compare|bench|eval [flags] files")
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	alpha := fs.Float64("alpha", regression.DefaultAlpha, "significance level after correction")
+	corr := fs.String("correction", "holm", "holm, bh or none")
+	name := fs.String("name", "mcpstress", "benchmark name for bench")
+	trials := fs.Int("trials", 2000, "trials per cell for eval")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg := regression.Config{Alpha: *alpha}
+	switch *corr {
+	case "holm":
+		cfg.Correction = regression.Holm
+	case "bh":
+		cfg.Correction = regression.BenjaminiHochberg
+	case "none":
+		cfg.Correction = regression.NoCorrection
+	default:
+		return fmt.Errorf("unknown correction %q", *corr)
+	}
+	files := fs.Args()
+	switch args[0] {
+	case "compare":
+		if len(files) != 2 {
+			return errors.New("compare needs old.json new.json")
+		}
+		old, err := load(files[0])
+		if err != nil {
+			return err
+		}
+		cur, err := load(files[1])
+		if err != nil {
+			return err
+		}
+		rep, err := regression.Compare(cfg, old.Metrics, cur.Metrics)
+		if err != nil {
+			return err
+		}
+		if mm := old.Env.Mismatches(cur.Env); len(mm) > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("measured on different machine kinds: %v", mm))
+		}
+		if err := regression.WriteTable(out, rep, files[0], files[1]); err != nil {
+			return err
+		}
+		if len(rep.Flagged()) > 0 {
+			return errFlagged
+		}
+		return nil
+	case "bench":
+		if len(files) != 1 {
+			return errors.New("bench needs one file")
+		}
+		r, err := load(files[0])
+		if err != nil {
+			return err
+		}
+		return regression.WriteBenchFormat(out, *name, r.Env, r.Metrics)
+	case "eval":
+		if len(files) != 1 {
+			return errors.New("eval needs one corpus file")
+		}
+		c, err := regression.LoadNoiseCorpus(files[0])
+		if err != nil {
+			return err
+		}
+		rep, err := regression.Evaluate(c, regression.EvalConfig{
+			Compare: cfg, Trials: *trials, RunsPerSide: []int{5, 10, 20}, Seed: 20261123,
+			Conditions: []regression.Injection{
+				{Name: "step +10%", Kind: regression.Step, Size: 0.10},
+				{Name: "step +20%", Kind: regression.Step, Size: 0.20},
+				{Name: "improve 10%", Kind: regression.Improve, Size: 0.10},
+				{Name: "A/A in time order", Kind: regression.Sequential},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		return regression.WriteEvalTable(out, rep)
+	}
+	return fmt.Errorf("unknown command %q", args[0])
+}
