@@ -9,36 +9,8 @@ import (
 	"testing"
 	"time"
 
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
-
-type echoIn struct {
-	Message string `json:"message"`
-}
-
-type echoOut struct {
-	Echo string `json:"echo"`
-}
-
-func newSDKServer() *mcp.Server {
-	s := mcp.NewServer(&mcp.Implementation{Name: "sdk-fixture", Version: "0.0.1"}, nil)
-	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "echoes message"},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-			return nil, echoOut{Echo: in.Message}, nil
-		})
-	return s
-}
-
-func newMCPGoServer() *server.MCPServer {
-	s := server.NewMCPServer("mcpgo-fixture", "0.0.1", server.WithToolCapabilities(false))
-	s.AddTool(mcpgo.NewTool("echo", mcpgo.WithString("message", mcpgo.Required())),
-		func(_ context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-			return mcpgo.NewToolResultText("echo:" + req.GetString("message", "")), nil
-		})
-	return s
-}
 
 // sdkClientTransport makes an SDK client transport for a target the adapter
 // returned, plus a cleanup for what it opened.
@@ -67,23 +39,23 @@ func TestAdapterServesToSDKClient(t *testing.T) {
 		serve func(t *testing.T) string
 		want  string // substring of the echo tool's text content
 	}{
-		{"sdk over tcp", func(t *testing.T) string { return ServeSDK(t, newSDKServer(), Options{}) }, `"echo":"hi`},
+		{"sdk over tcp", func(t *testing.T) string { return ServeSDK(t, NewSDKEchoServer(), Options{}) }, `"echo":"hi`},
 		{"sdk over stateful http", func(t *testing.T) string {
-			return ServeSDK(t, newSDKServer(), Options{Transport: TransportHTTP})
+			return ServeSDK(t, NewSDKEchoServer(), Options{Transport: TransportHTTP})
 		}, `"echo":"hi`},
 		{"sdk over stateless http", func(t *testing.T) string {
-			return ServeSDK(t, newSDKServer(), Options{Transport: TransportHTTP, Stateless: true})
+			return ServeSDK(t, NewSDKEchoServer(), Options{Transport: TransportHTTP, Stateless: true})
 		}, `"echo":"hi`},
 		{"sdk over stateless http with json replies", func(t *testing.T) string {
-			return ServeSDK(t, newSDKServer(), Options{Transport: TransportHTTP, Stateless: true, JSONResponse: true})
+			return ServeSDK(t, NewSDKEchoServer(), Options{Transport: TransportHTTP, Stateless: true, JSONResponse: true})
 		}, `"echo":"hi`},
-		{"mcp-go over tcp", func(t *testing.T) string { return ServeMCPGo(t, newMCPGoServer(), Options{}) }, "echo:hi"},
+		{"mcp-go over tcp", func(t *testing.T) string { return ServeMCPGo(t, NewMCPGoEchoServer(), Options{}) }, "hi"},
 		{"mcp-go over http", func(t *testing.T) string {
-			return ServeMCPGo(t, newMCPGoServer(), Options{Transport: TransportHTTP})
-		}, "echo:hi"},
+			return ServeMCPGo(t, NewMCPGoEchoServer(), Options{Transport: TransportHTTP})
+		}, "hi"},
 		{"mcp-go over stateless http", func(t *testing.T) string {
-			return ServeMCPGo(t, newMCPGoServer(), Options{Transport: TransportHTTP, Stateless: true})
-		}, "echo:hi"},
+			return ServeMCPGo(t, NewMCPGoEchoServer(), Options{Transport: TransportHTTP, Stateless: true})
+		}, "hi"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,7 +89,7 @@ func TestAdapterServesToSDKClient(t *testing.T) {
 func TestStopEndsOpenSessions(t *testing.T) {
 	for _, tr := range []string{TransportTCP, TransportHTTP} {
 		t.Run(tr, func(t *testing.T) {
-			target, stop, err := StartSDK(newSDKServer(), Options{Transport: tr})
+			target, stop, err := StartSDK(NewSDKEchoServer(), Options{Transport: tr})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +164,32 @@ func TestStartRejectsBadInput(t *testing.T) {
 	if _, _, err := StartMCPGo(nil, Options{}); err == nil {
 		t.Error("StartMCPGo(nil) succeeded")
 	}
-	if _, _, err := StartSDK(newSDKServer(), Options{Transport: "udp"}); err == nil {
+	if _, _, err := StartSDK(NewSDKEchoServer(), Options{Transport: "udp"}); err == nil {
 		t.Error("StartSDK with an invalid transport succeeded")
+	}
+}
+
+func TestNodeEverythingOverHTTP(t *testing.T) {
+	entry, err := EverythingEntry("..")
+	if err != nil {
+		t.Skipf("Node server-everything unavailable: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("starts node processes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client := mcp.NewClient(&mcp.Implementation{Name: "adapter-test", Version: "0"}, nil)
+	cs, err := client.Connect(ctx, sdkClientTransport(t, ServeEverythingHTTP(t, entry)), nil)
+	if err != nil {
+		t.Fatalf("connect over http: %v", err)
+	}
+	defer cs.Close()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"message": "hi"}})
+	if err != nil || res.IsError {
+		t.Fatalf("echo over http: %v %+v", err, res)
+	}
+	if got := EverythingStdioTarget(entry); !strings.HasPrefix(got, "stdio:node ") || !strings.HasSuffix(got, " stdio") {
+		t.Errorf("EverythingStdioTarget = %q", got)
 	}
 }

@@ -20,17 +20,17 @@ func TestAdapterServesToLeanClient(t *testing.T) {
 		serve func(t *testing.T) string
 		want  string
 	}{
-		{"sdk over tcp", func(t *testing.T) string { return ServeSDK(t, newSDKServer(), Options{}) }, `"echo":"hi"`},
+		{"sdk over tcp", func(t *testing.T) string { return ServeSDK(t, NewSDKEchoServer(), Options{}) }, `"echo":"hi"`},
 		{"sdk over stateless http", func(t *testing.T) string {
-			return ServeSDK(t, newSDKServer(), Options{Transport: TransportHTTP, Stateless: true})
+			return ServeSDK(t, NewSDKEchoServer(), Options{Transport: TransportHTTP, Stateless: true})
 		}, `"echo":"hi"`},
 		{"sdk over stateful http", func(t *testing.T) string {
-			return ServeSDK(t, newSDKServer(), Options{Transport: TransportHTTP})
+			return ServeSDK(t, NewSDKEchoServer(), Options{Transport: TransportHTTP})
 		}, `"echo":"hi"`},
-		{"mcp-go over tcp", func(t *testing.T) string { return ServeMCPGo(t, newMCPGoServer(), Options{}) }, "echo:hi"},
+		{"mcp-go over tcp", func(t *testing.T) string { return ServeMCPGo(t, NewMCPGoEchoServer(), Options{}) }, `"text":"hi"`},
 		{"mcp-go over stateless http", func(t *testing.T) string {
-			return ServeMCPGo(t, newMCPGoServer(), Options{Transport: TransportHTTP, Stateless: true})
-		}, "echo:hi"},
+			return ServeMCPGo(t, NewMCPGoEchoServer(), Options{Transport: TransportHTTP, Stateless: true})
+		}, `"text":"hi"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

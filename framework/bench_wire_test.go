@@ -135,6 +135,9 @@ func connectN(tb testing.TB, target string, opts framework.ClientOptions, n, par
 				s.Close()
 			}
 		}
+		if c, ok := tg.(interface{ Close() error }); ok {
+			c.Close()
+		}
 	})
 	if err, _ := firstErr.Load().(error); err != nil {
 		tb.Fatalf("connect: %v", err)
@@ -289,4 +292,31 @@ func BenchmarkSessionEstablishment(b *testing.B) {
 	}
 	b.ReportMetric(rate, "sessions/s")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkHTTPEcho: 150 closed-loop sessions of our client over Streamable
+// HTTP calling echo on the reference server in its own process, once per
+// generation (JSON replies).
+func BenchmarkHTTPEcho(b *testing.B) {
+	const sessions = 150
+	ref := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportHTTP})
+	for _, protocol := range []string{"2026-07-28", "2025-11-25"} {
+		b.Run(protocol, func(b *testing.B) {
+			mss, _ := connectN(b, ref.Target(), framework.ClientOptions{Protocol: protocol}, sessions, 16)
+			wall := benchWall()
+			ctx := runCtx(b)
+			var rps float64
+			for range b.N {
+				ok, bad := closedLoop(sessions, wall, func(w int) bool {
+					return mss[w].Call(ctx, echoCall).Outcome == framework.OK
+				})
+				if bad > 0 {
+					b.Fatalf("%d calls not OK", bad)
+				}
+				rps = float64(ok) / wall.Seconds()
+			}
+			b.ReportMetric(rps, "rps")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }

@@ -104,7 +104,15 @@ func TestHelperSDKStdioServer(t *testing.T) {
 		t.Skip("helper process only")
 	}
 	os.Stderr.WriteString("sdk stdio server starting\n")
-	_ = newSDKServer().Run(context.Background(), &mcp.StdioTransport{})
+	srv := newSDKServer()
+	if os.Getenv("MCPSTRESS_SDK_STDIO_EXIT_TOOL") == "1" {
+		mcp.AddTool(srv, &mcp.Tool{Name: "exit"}, func(ctx context.Context, req *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
+			os.Stderr.WriteString("exiting on request\n")
+			os.Exit(3)
+			return nil, echoOut{}, nil
+		})
+	}
+	_ = srv.Run(context.Background(), &mcp.StdioTransport{})
 	os.Exit(0)
 }
 

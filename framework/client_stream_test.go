@@ -323,3 +323,23 @@ func TestRingBufferKeepsTail(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestStdioServerCrashRespawnsOnNextCall(t *testing.T) {
+	tg := sdkStdioTarget(t, ClientOptions{})
+	tg.Env = append(tg.Env, "MCPSTRESS_SDK_STDIO_EXIT_TOOL=1")
+	s, err := tg.ConnectSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	exit := Request{Method: "tools/call", Name: "exit", Params: json.RawMessage(`{"name":"exit","arguments":{"message":"bye"}}`)}
+	if r := s.Call(context.Background(), exit); r.Outcome != TransportError || !errors.Is(r.Err, ErrConnectionLost) {
+		t.Fatalf("got %v %v, want the connection lost", r.Outcome, r.Err)
+	}
+	if r := s.Call(context.Background(), echoReq()); r.Outcome != OK {
+		t.Fatalf("after respawn: %v %v", r.Outcome, r.Err)
+	}
+	if s.Reconnects() != 1 || !strings.Contains(string(s.Stderr()), "exiting on request") {
+		t.Fatalf("reconnects %d, stderr %q", s.Reconnects(), s.Stderr())
+	}
+}

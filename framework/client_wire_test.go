@@ -2,7 +2,6 @@ package framework
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/mcpstress/mcpstress/wire"
@@ -118,5 +117,4 @@ func BenchmarkEncodeAndClassify(b *testing.B) {
 			b.Fatal(r.Err)
 		}
 	}
-	_ = strings.TrimSpace
 }

@@ -50,6 +50,9 @@ type Profile struct {
 	Description string `json:"description"`
 	// Source points at where the figures come from (seed and section).
 	Source string `json:"source"`
+	// PrometheusPort is the suite's metrics endpoint in the seed (baseline
+	// 9090, scale 9091, chaos 9092, sustained 9093, cascading 9094).
+	PrometheusPort int `json:"prometheus_port,omitempty"`
 	// Levels are load levels with their targets (baseline has one, scale
 	// six).
 	Levels []Level `json:"levels,omitempty"`
@@ -70,11 +73,11 @@ type Profile struct {
 // Level is one load level: sessions, offered rate, and the seed's targets.
 // Latency targets are ceilings: a faster server passes.
 type Level struct {
-	Name     string  `json:"name"`
-	Sessions int     `json:"sessions"`
-	Rate     float64 `json:"rate"`               // target messages per second
-	MinRate  float64 `json:"min_rate,omitempty"` // minimum acceptable
-	MaxRate  float64 `json:"max_rate,omitempty"` // maximum acceptable, when bounded
+	Name     string   `json:"name"`
+	Sessions int      `json:"sessions"`
+	Rate     float64  `json:"rate"`               // target messages per second
+	MinRate  float64  `json:"min_rate,omitempty"` // minimum acceptable
+	MaxRate  float64  `json:"max_rate,omitempty"` // maximum acceptable, when bounded
 	P50      Duration `json:"p50,omitempty"`
 	P95      Duration `json:"p95,omitempty"`
 	P99      Duration `json:"p99,omitempty"`
@@ -296,4 +299,70 @@ func ProfilesDir() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Scenario builds the load scenario of one level for this mode: the level's
+// sessions and rate, the mode's level duration (or its duration), the
+// workload given, and thresholds from the level's targets (throughput at
+// least MinRate and at most MaxRate, latency ceilings, error rate) plus the
+// profile's own. Callers adjust the result (ramp, config) before running.
+func (pl Plan) Scenario(level Level, wl Workload) Scenario {
+	d := pl.LevelDuration.D()
+	if d == 0 {
+		d = pl.Duration.D()
+	}
+	sc := Scenario{
+		Name:     pl.Profile.Suite + "/" + level.Name,
+		Sessions: level.Sessions,
+		Rate:     level.Rate,
+		Duration: d,
+		Workload: wl,
+	}
+	seen := map[string]bool{}
+	add := func(format string, a ...any) {
+		e := fmt.Sprintf(format, a...)
+		if !seen[e] {
+			seen[e] = true
+			sc.Thresholds = append(sc.Thresholds, e)
+		}
+	}
+	if level.MinRate > 0 {
+		add("throughput >= %g/s", level.MinRate)
+	}
+	if level.MaxRate > 0 {
+		add("throughput <= %g/s", level.MaxRate)
+	}
+	if level.P50 > 0 {
+		add("p50 <= %v", level.P50.D())
+	}
+	switch {
+	case level.P95Ceiling > 0:
+		add("p95 <= %v", level.P95Ceiling.D())
+	case level.P95 > 0:
+		add("p95 <= %v", level.P95.D())
+	}
+	if level.P99 > 0 {
+		add("p99 <= %v", level.P99.D())
+	}
+	if level.Max > 0 {
+		add("max <= %v", level.Max.D())
+	}
+	if level.ErrorRate > 0 {
+		add("error_rate < %g%%", level.ErrorRate*100)
+	}
+	for _, t := range pl.Profile.Thresholds {
+		if th, err := ParseThreshold(t); err == nil {
+			// Skip the profile's copy of a level figure already added.
+			dup := false
+			for _, have := range sc.Thresholds {
+				if h, err := ParseThreshold(have); err == nil && h.Metric == th.Metric && h.Percentile == th.Percentile && h.Op == th.Op && h.Latency == th.Latency && h.Value == th.Value {
+					dup = true
+				}
+			}
+			if !dup {
+				add("%s", t)
+			}
+		}
+	}
+	return sc
 }

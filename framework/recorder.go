@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"sort"
 	"sync"
@@ -66,6 +67,13 @@ type RecorderConfig struct {
 	// as soon as it is taken.
 	Storage io.Writer
 }
+
+// maxCodes bounds the distinct JSON-RPC error codes kept per interval.
+const maxCodes = 64
+
+// OtherCodes is the key under which RPC errors are counted once more than
+// 64 distinct codes have been seen in one interval.
+const OtherCodes = math.MinInt32
 
 // Recorder collects samples from many goroutines. Recording is a shard's
 // mutex and three histogram increments; exact counters are plain integers
@@ -165,7 +173,11 @@ func (r *Recorder) Record(worker int, s Sample) {
 	sh.mu.Lock()
 	sh.counts[op][s.Outcome]++
 	if s.Outcome == RPCError {
-		sh.codes[s.Code]++
+		code := s.Code
+		if _, seen := sh.codes[code]; !seen && len(sh.codes) >= maxCodes {
+			code = OtherCodes // a server inventing codes must not grow memory
+		}
+		sh.codes[code]++
 	}
 	if recordsLatency(s.Outcome) {
 		c1 := sh.set.Corrected.recordDuration(s.Corrected)

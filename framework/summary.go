@@ -148,3 +148,13 @@ func (s *Summary) String() string {
 	}
 	return b.String()
 }
+
+// ServerRSSGrowth is the server's resident memory at the end minus at the
+// start, in bytes; ok is false when the server was not sampled.
+func (s *Summary) ServerRSSGrowth() (growth int64, ok bool) {
+	a, b := s.ResourcesStart, s.ResourcesEnd
+	if a == nil || b == nil || a.Server == nil || b.Server == nil || a.Server.Err != "" || b.Server.Err != "" {
+		return 0, false
+	}
+	return int64(b.Server.RSSBytes) - int64(a.Server.RSSBytes), true
+}

@@ -2,7 +2,6 @@ package framework
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,6 +52,7 @@ func (t *StdioTarget) ConnectSession(ctx context.Context) (*StreamSession, error
 	s.stderr = ring
 	st, err := s.connect(ctx)
 	if err != nil {
+		s.Close()
 		if tail := ring.Bytes(); len(tail) > 0 {
 			err = fmt.Errorf("%w; server stderr: %s", err, lastLines(tail, 5))
 		}
@@ -170,5 +170,3 @@ func lastLines(b []byte, n int) string {
 	}
 	return strings.Join(lines, " | ")
 }
-
-var errNotImplemented = errors.New("not implemented")

@@ -47,6 +47,7 @@ func (t *TCPTarget) ConnectSession(ctx context.Context) (*StreamSession, error) 
 	})
 	st, err := s.connect(ctx)
 	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("connect %s: %w", t, err)
 	}
 	s.cur.Store(st)

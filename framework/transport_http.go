@@ -309,6 +309,7 @@ func (s *HTTPSession) answer(msg []byte, id int64) (Response, bool) {
 func (s *HTTPSession) readSSE(ctx, rctx context.Context, body io.Reader, id int64) Response {
 	sr := ssePool.Get().(*wire.SSEReader)
 	sr.Reset(body)
+	sr.SetLimit(s.opts.MaxFrame)
 	defer func() { sr.Reset(nil); ssePool.Put(sr) }()
 	for {
 		ev, err := sr.Next()

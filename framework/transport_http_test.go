@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -202,7 +203,7 @@ func TestHTTPBadInput(t *testing.T) {
 		}, TransportError, 0, ErrConnectionLost},
 		{"SSE event over the limit", func(w http.ResponseWriter, r *http.Request, env wire.Envelope) {
 			w.Header().Set("Content-Type", "text/event-stream")
-			io.WriteString(w, "data: "+strings.Repeat("x", 4*maxFrame)+"\n\n")
+			io.WriteString(w, `data: {"jsonrpc":"2.0","id":`+string(env.ID)+`,"result":{"p":"`+strings.Repeat("x", 4*maxFrame)+"\"}}\n\n")
 		}, TransportError, 0, ErrInvalidResponse},
 		{"closes mid-frame", func(w http.ResponseWriter, r *http.Request, env wire.Envelope) {
 			w.Header().Set("Content-Type", "text/event-stream")
@@ -276,5 +277,37 @@ func TestHTTPLegacyTimeoutPostsCancelled(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notifications/cancelled posted")
+	}
+}
+
+// TestHTTPOversizedBodiesKeepMemoryBounded: JSON bodies and SSE events far
+// over MaxFrame are cut off at the limit, not buffered.
+func TestHTTPOversizedBodiesKeepMemoryBounded(t *testing.T) {
+	const maxFrame, size, n = 4 << 10, 1 << 20, 16
+	big := []byte(`{"jsonrpc":"2.0","id":1,"result":{"p":"` + strings.Repeat("z", size) + `"}}`)
+	bigSSE := append(append([]byte("data: "), big...), "\n\n"...)
+	for _, sse := range []bool{false, true} {
+		f := &fakeHTTP{bad: func(w http.ResponseWriter, r *http.Request, env wire.Envelope) {
+			if sse {
+				w.Header().Set("Content-Type", "text/event-stream")
+				w.Write(bigSSE)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(big)
+		}}
+		s, _ := connectHTTP(t, f, ClientOptions{MaxFrame: maxFrame})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range n {
+			if r := s.Call(context.Background(), toolReq("bad")); r.Outcome != TransportError || !errors.Is(r.Err, ErrInvalidResponse) {
+				t.Fatalf("sse=%v: got %v %v", sse, r.Outcome, r.Err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 4<<20 {
+			t.Fatalf("sse=%v: allocated %d bytes to reject %d MiB", sse, grew, n*size>>20)
+		}
 	}
 }

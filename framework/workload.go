@@ -47,8 +47,9 @@ func GetPrompt(prompt string, args any) Operation {
 // ListTools is a tools/list, weight 1.
 func ListTools() Operation { return Operation{Weight: 1, Method: MethodToolsList} }
 
-// Ping is a ping, weight 1. Sessions of a protocol generation without ping
-// answer it the way that generation does (the client decides).
+// Ping is a ping, weight 1. The stateless generation (2026-07-28) has no
+// ping: a server speaking it answers -32601, which counts as an RPC error;
+// use tools/list or a cheap tool there.
 func Ping() Operation { return Operation{Weight: 1, Method: MethodPing} }
 
 // WithWeight returns o with weight w.

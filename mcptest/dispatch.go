@@ -289,6 +289,9 @@ func (h *handler) callTool(ctx context.Context, r *request, dst []byte) ([]byte,
 		return dst, false, errorf(wire.CodeInvalidParams, "tools/call: arguments must be an object")
 	}
 	if h.faults.shouldFail() {
+		if h.faults.get().FailToolError {
+			return toolError(dst, "injected fault (FailFraction)")
+		}
 		return dst, false, errorf(wire.CodeInternalError, "injected fault (FailFraction)")
 	}
 	return t.run(ctx, r.P.Arguments, dst)

@@ -20,11 +20,15 @@ type Faults struct {
 	// Delay is added to the handling of every request.
 	Delay time.Duration `json:"delay"`
 	// FailFraction of tools/call requests (0..1) are answered with a
-	// JSON-RPC -32603 error "injected fault" instead of running the tool.
+	// JSON-RPC -32603 error "injected fault (FailFraction)" instead of
+	// running the tool (see FailToolError).
 	// The choice is deterministic: call n (counting from 1 since the
 	// fraction was set) fails when floor(n*f) > floor((n-1)*f), so exactly
 	// floor(N*f) of N calls fail.
 	FailFraction float64 `json:"failFraction"`
+	// FailToolError answers the failing calls with an execution error
+	// (a result with isError:true, "injected fault") instead of -32603.
+	FailToolError bool `json:"failToolError"`
 	// Stall holds every request unanswered until Stall is set back to
 	// false or, when StallFor > 0, until the request has been held for
 	// StallFor.

@@ -123,6 +123,24 @@ func TestFailFractionIsExact(t *testing.T) {
 	}
 }
 
+func TestFailFractionAsToolError(t *testing.T) {
+	s := startInProcess(t, Options{Faults: Faults{FailFraction: 0.5, FailToolError: true}})
+	l := initialized(t, s.Addr())
+	var toolErrs int
+	for i := range 10 {
+		r := l.call(reqLine(i+1, "tools/call", `"name":"echo","arguments":{"message":"x"}`, false))
+		if errCode(r) != 0 {
+			t.Fatalf("JSON-RPC error with FailToolError: %v", r)
+		}
+		if result(r)["isError"] == true {
+			toolErrs++
+		}
+	}
+	if toolErrs != 5 {
+		t.Errorf("%d tool errors of 10, want 5", toolErrs)
+	}
+}
+
 func TestBlockRegistry(t *testing.T) {
 	s := startInProcess(t, Options{Faults: Faults{BlockRegistry: true}})
 	l := dialLine(t, s.Addr())

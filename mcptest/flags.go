@@ -19,6 +19,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ControlAddr, "control", o.ControlAddr, "loopback address of the control endpoint (\"\" = none)")
 	fs.DurationVar(&o.Faults.Delay, "delay", o.Faults.Delay, "fault: delay added to every request")
 	fs.Float64Var(&o.Faults.FailFraction, "fail-fraction", o.Faults.FailFraction, "fault: fraction of tools/call answered with -32603")
+	fs.BoolVar(&o.Faults.FailToolError, "fail-tool-error", o.Faults.FailToolError, "fault: failing calls get isError results, not -32603")
 	fs.BoolVar(&o.Faults.Stall, "stall", o.Faults.Stall, "fault: hold every request unanswered")
 	fs.DurationVar(&o.Faults.StallFor, "stall-for", o.Faults.StallFor, "fault: release stalled requests after this long")
 	fs.BoolVar(&o.Faults.BlockRegistry, "block-registry", o.Faults.BlockRegistry, "fault: block initialize and session lookups")
@@ -55,6 +56,9 @@ func (o Options) args() []string {
 	}
 	if f.FailFraction != 0 {
 		add("fail-fraction", strconv.FormatFloat(f.FailFraction, 'g', -1, 64))
+	}
+	if f.FailToolError {
+		add("fail-tool-error", "true")
 	}
 	if f.Stall {
 		add("stall", "true")

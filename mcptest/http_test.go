@@ -253,3 +253,31 @@ func TestHTTPTransportErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPBlockedRegistryHoldsSessionsNotStatelessRequests(t *testing.T) {
+	s := startInProcess(t, Options{Transport: TransportHTTP})
+	c := newHTTPClient(t)
+	url := s.Target()
+	sid := postMCP(t, c, url, initLine, nil).header.Get(wire.HeaderSessionID)
+	if err := s.SetFaults(t.Context(), Faults{BlockRegistry: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r := postMCP(t, c, url, reqLine(1, "tools/list", "", true), modernHeaders("tools/list", "")); r.status != 200 {
+		t.Fatalf("stateless request while blocked: %d %s", r.status, r.body)
+	}
+	done := make(chan httpReply, 1)
+	go func() {
+		done <- postMCP(t, c, url, reqLine(2, "ping", "", false), map[string]string{wire.HeaderSessionID: sid})
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("session lookup answered while the registry is blocked: %d %s", r.status, r.body)
+	case <-time.After(150 * time.Millisecond):
+	}
+	if err := s.SetFaults(t.Context(), Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.status != 200 || errCode(r.msg) != 0 {
+		t.Fatalf("after unblock: %d %s", r.status, r.body)
+	}
+}

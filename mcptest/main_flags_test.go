@@ -16,7 +16,7 @@ func TestArgsRoundTripThroughFlags(t *testing.T) {
 		{},
 		{Transport: TransportHTTP, Addr: "127.0.0.1:9", ReusePort: true, MaxFrame: 77, HTTPResponse: HTTPResponseSSE,
 			SessionIdleTimeout: time.Second, ControlAddr: "127.0.0.1:0",
-			Faults: Faults{Delay: time.Millisecond, FailFraction: 0.125, Stall: true, StallFor: time.Minute, BlockRegistry: true}},
+			Faults: Faults{Delay: time.Millisecond, FailFraction: 0.125, FailToolError: true, Stall: true, StallFor: time.Minute, BlockRegistry: true}},
 	}
 	for _, want := range cases {
 		var got Options

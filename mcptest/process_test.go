@@ -112,3 +112,22 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		t.Error("Start accepted invalid options")
 	}
 }
+
+func TestChildExitsWhenItsParentGoesAway(t *testing.T) {
+	p, _, err := startProcess(context.Background(), Options{ControlAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closing the child's stdin is what the kernel does when this process
+	// dies: the child must exit by itself, cleanly (not by a signal).
+	_ = p.stdin.Close()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.kill()
+		t.Fatal("child still running 10s after its stdin closed")
+	}
+	if st := p.cmd.ProcessState; !st.Exited() || st.ExitCode() != 0 {
+		t.Fatalf("child ended with %v, want a clean exit", st)
+	}
+}

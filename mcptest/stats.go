@@ -18,8 +18,9 @@ const (
 // Stats are the server's exact counters, as GET /stats returns them.
 type Stats struct {
 	// Requests counts requests (and notifications) by method, then by
-	// outcome. Frames that could not be read as a request are counted
-	// under the method "(invalid)".
+	// outcome. Frames that could not be read as a request (and HTTP
+	// bodies refused before routing) are counted under "(invalid)",
+	// requests for methods the server does not know under "(other)".
 	Requests map[string]map[string]int64 `json:"requests"`
 	// Errors counts JSON-RPC error responses by code.
 	Errors map[string]int64 `json:"errors"`

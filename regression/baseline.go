@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,7 +64,7 @@ func BaselinePath(dir, suite string) string {
 // wrapping fs.ErrNotExist.
 func LoadBaseline(path string) (Baseline, error) {
 	var b Baseline
-	data, err := os.ReadFile(path)
+	data, err := readFileLimited(path)
 	if err != nil {
 		return b, err
 	}

@@ -35,28 +35,28 @@ type Injection struct {
 type InjectionKind int
 
 const (
-	// None: A/A, measures false positives.
-	None InjectionKind = iota
-	// Step makes every current run Size worse on every metric.
-	Step
-	// Improve makes every current run Size better (must never be called a
+	// NoInjection: A/A, measures false positives.
+	NoInjection InjectionKind = iota
+	// InjectStep makes every current run Size worse on every metric.
+	InjectStep
+	// InjectImprove makes every current run Size better (must never be called a
 	// regression).
-	Improve
-	// Ramp makes current run i worse by Size·i/(n-1): a gradual drift whose
+	InjectImprove
+	// InjectRamp makes current run i worse by Size·i/(n-1): a gradual drift whose
 	// mean is Size/2.
-	Ramp
-	// Tail makes only the tail metrics (EvalConfig.TailMetrics) Size worse.
-	Tail
-	// Variance scales each current value's deviation from the metric's
+	InjectRamp
+	// InjectTail makes only the tail metrics (EvalConfig.TailMetrics) Size worse.
+	InjectTail
+	// InjectVariance scales each current value's deviation from the metric's
 	// corpus median by 1+Size, keeping the median: a negative control.
-	Variance
-	// Spike makes one current run 1+Size times worse: a negative control.
-	Spike
-	// Sequential is A/A without resampling: baseline = evaluation runs
+	InjectVariance
+	// InjectSpike makes one current run 1+Size times worse: a negative control.
+	InjectSpike
+	// InjectSequential is A/A without resampling: baseline = evaluation runs
 	// [i, i+n) and current = [i+n, i+2n) in collection order, for every i.
 	// It keeps the machine's drift (runs made at different times), which
 	// resampling hides; trials overlap, so they are correlated.
-	Sequential
+	InjectSequential
 )
 
 // EvalConfig configures Evaluate.
@@ -207,7 +207,7 @@ func Evaluate(corpus NoiseCorpus, cfg EvalConfig) (EvalReport, error) {
 	for j, s := range ev.Metrics {
 		medians[j] = Median(s.Values)
 	}
-	conds := append([]Injection{{Name: "A/A", Kind: None}}, cfg.Conditions...)
+	conds := append([]Injection{{Name: "A/A", Kind: NoInjection}}, cfg.Conditions...)
 	for _, cond := range conds {
 		for _, n := range cfg.RunsPerSide {
 			cell := EvalCell{Condition: cond, N: n, Regression: map[string]Rate{}, Improvement: map[string]Rate{}}
@@ -227,12 +227,12 @@ func Evaluate(corpus NoiseCorpus, cfg EvalConfig) (EvalReport, error) {
 				cur[j] = Samples{Metric: s.Metric, Values: make([]float64, n)}
 			}
 			trials := cfg.Trials
-			if cond.Kind == Sequential {
+			if cond.Kind == InjectSequential {
 				trials = ev.Runs() - 2*n + 1
 			}
 			for trial := range trials {
 				idx := rng.Perm(ev.Runs())[:2*n]
-				if cond.Kind == Sequential {
+				if cond.Kind == InjectSequential {
 					for i := range idx {
 						idx[i] = trial + i
 					}
@@ -301,22 +301,22 @@ func inject(v float64, cond Injection, m Metric, i, n, spikeAt int, median float
 		return v * (1 + d)
 	}
 	switch cond.Kind {
-	case Step:
+	case InjectStep:
 		return worse(v, cond.Size)
-	case Improve:
+	case InjectImprove:
 		if m.Direction == HigherIsBetter {
 			return v * (1 + cond.Size)
 		}
 		return v * (1 - cond.Size)
-	case Ramp:
+	case InjectRamp:
 		return worse(v, cond.Size*float64(i)/float64(max(1, n-1)))
-	case Tail:
+	case InjectTail:
 		if isTail {
 			return worse(v, cond.Size)
 		}
-	case Variance:
+	case InjectVariance:
 		return median + (1+cond.Size)*(v-median)
-	case Spike:
+	case InjectSpike:
 		if i == spikeAt {
 			if m.Direction == HigherIsBetter {
 				return v / (1 + cond.Size)
@@ -355,7 +355,7 @@ func WriteEvalTable(w io.Writer, r EvalReport) error {
 		for _, m := range r.Metrics {
 			rate := c.Regression[m.Name]
 			s := fmt.Sprintf("%.1f%%", 100*rate.Value())
-			if c.Condition.Kind == Improve {
+			if c.Condition.Kind == InjectImprove {
 				s = fmt.Sprintf("reg %d, imp %.1f%%", rate.Hits, 100*c.Improvement[m.Name].Value())
 			}
 			fmt.Fprintf(tw, "\t%s", s)

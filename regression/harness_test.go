@@ -26,16 +26,16 @@ func harnessConfig(trials int, sizes []int) EvalConfig {
 		TailMetrics: []string{"echo_p95", "echo_p99"},
 		Seed:        20261123,
 		Conditions: []Injection{
-			{Name: "step +5%", Kind: Step, Size: 0.05},
-			{Name: "step +10%", Kind: Step, Size: 0.10},
-			{Name: "step +20%", Kind: Step, Size: 0.20},
-			{Name: "ramp to +20%", Kind: Ramp, Size: 0.20},
-			{Name: "tail +20%", Kind: Tail, Size: 0.20},
-			{Name: "improve 10%", Kind: Improve, Size: 0.10},
-			{Name: "improve 20%", Kind: Improve, Size: 0.20},
-			{Name: "variance x2", Kind: Variance, Size: 1},
-			{Name: "one spike x3", Kind: Spike, Size: 2},
-			{Name: "A/A in time order", Kind: Sequential},
+			{Name: "step +5%", Kind: InjectStep, Size: 0.05},
+			{Name: "step +10%", Kind: InjectStep, Size: 0.10},
+			{Name: "step +20%", Kind: InjectStep, Size: 0.20},
+			{Name: "ramp to +20%", Kind: InjectRamp, Size: 0.20},
+			{Name: "tail +20%", Kind: InjectTail, Size: 0.20},
+			{Name: "improve 10%", Kind: InjectImprove, Size: 0.10},
+			{Name: "improve 20%", Kind: InjectImprove, Size: 0.20},
+			{Name: "variance x2", Kind: InjectVariance, Size: 1},
+			{Name: "one spike x3", Kind: InjectSpike, Size: 2},
+			{Name: "A/A in time order", Kind: InjectSequential},
 		},
 	}
 }
@@ -55,7 +55,7 @@ func corpora(t *testing.T) []string {
 // aloneConditions adds a 10% step on each metric by itself (full harness).
 func aloneConditions(cfg EvalConfig) EvalConfig {
 	for _, m := range echoMetrics {
-		cfg.Conditions = append(cfg.Conditions, Injection{Name: "+10% " + m.Name + " alone", Kind: Step, Size: 0.10, Metric: m.Name})
+		cfg.Conditions = append(cfg.Conditions, Injection{Name: "+10% " + m.Name + " alone", Kind: InjectStep, Size: 0.10, Metric: m.Name})
 	}
 	return cfg
 }
@@ -152,14 +152,14 @@ func checkHarness(t *testing.T, rep EvalReport) {
 			continue
 		}
 		switch c.Condition.Kind {
-		case None:
+		case NoInjection:
 			// Holm bounds the family-wise error at alpha for exchangeable
 			// A/A data: the measured per-report rate must be consistent
 			// with that.
 			if c.AnyRegression.Lo > alpha {
 				t.Errorf("A/A n=%d: per-report false-positive rate %v exceeds alpha %v", c.N, c.AnyRegression, alpha)
 			}
-		case Improve:
+		case InjectImprove:
 			// A direction-blind detector flags improvements as often as it
 			// detects them. Ours may only err the way an A/A comparison
 			// can (a sample drawn against the shift), so the rate must be
@@ -176,7 +176,7 @@ func checkHarness(t *testing.T, rep EvalReport) {
 			if regs > 0 && regs*10 > imps {
 				t.Errorf("%s n=%d: %d regressions against %d improvements", c.Condition.Name, c.N, regs, imps)
 			}
-		case Step:
+		case InjectStep:
 			// Where the noise is small against the effect on the calibration
 			// half (robust CV <= effect/4, i.e. a shift of >= 4 robust sd,
 			// and at most 2% of runs farther than effect/2 from the median,

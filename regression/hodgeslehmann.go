@@ -7,6 +7,12 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
+// MaxPairs bounds the pairwise differences (Hodges–Lehmann) and slopes
+// (Theil–Sen) materialized at once: 4Mi values, 32 MiB. Larger inputs get
+// an unbounded interval (Hodges–Lehmann) or an error (Theil–Sen) instead of
+// unbounded memory.
+const MaxPairs = 1 << 22
+
 // Shift is a Hodges–Lehmann location shift of y relative to x with its
 // Moses (distribution-free) confidence interval.
 type Shift struct {
@@ -32,6 +38,11 @@ func hodgesLehmann(x, y []float64, confidence float64, cache *uCache) Shift {
 	m, n := len(x), len(y)
 	if m == 0 || n == 0 {
 		return Shift{Estimate: math.NaN(), CI: Interval{Lo: math.Inf(-1), Hi: math.Inf(1)}}
+	}
+	if m*n > MaxPairs {
+		// Too many pairs to hold: report the difference of medians without
+		// an interval rather than allocate without bound.
+		return Shift{Estimate: Median(y) - Median(x), CI: Interval{Lo: math.Inf(-1), Hi: math.Inf(1), Coverage: 1}}
 	}
 	d := make([]float64, 0, m*n)
 	for _, yj := range y {

@@ -2,6 +2,8 @@ package regression
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,6 +44,26 @@ func writeJSONAtomic(path string, v any) error {
 		return err
 	}
 	return nil
+}
+
+// MaxFileBytes bounds the baseline and corpus files this package reads.
+const MaxFileBytes = 64 << 20
+
+// readFileLimited reads path, refusing files larger than MaxFileBytes.
+func readFileLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFileBytes {
+		return nil, fmt.Errorf("regression: %s is larger than %d bytes", path, MaxFileBytes)
+	}
+	return b, nil
 }
 
 func isNaNOrInf(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 )
 
 // NoiseCorpus is run-to-run noise measured with no code change (A/A runs):
@@ -90,7 +89,7 @@ func joinNote(a, b string) string {
 // LoadNoiseCorpus reads and validates a corpus written by SaveNoiseCorpus.
 func LoadNoiseCorpus(path string) (NoiseCorpus, error) {
 	var c NoiseCorpus
-	b, err := os.ReadFile(path)
+	b, err := readFileLimited(path)
 	if err != nil {
 		return c, err
 	}

@@ -2,6 +2,7 @@ package regression
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -298,5 +299,49 @@ func TestOutliersAreFlaggedNotDropped(t *testing.T) {
 	}
 	if m := MADOutliers(xs, 3.5); !slices.Contains(m.High, 8) {
 		t.Errorf("MAD fences missed 50: %+v", m)
+	}
+}
+
+func TestPairwiseMethodsHaveBoundedMemory(t *testing.T) {
+	x := make([]float64, 2049) // 2049² pairs > MaxPairs
+	for i := range x {
+		x[i] = float64(i)
+	}
+	y := scale(x, 2)
+	s := HodgesLehmann(x, y, 0.95)
+	if s.CI.Bounded() || s.Estimate != Median(y)-Median(x) {
+		t.Errorf("over MaxPairs: %+v, want difference of medians without interval", s)
+	}
+	big := make([]float64, 2897) // 2897·2896/2 slopes > MaxPairs
+	for i := range big {
+		big[i] = float64(i)
+	}
+	if _, err := TheilSen(big, big, 0.95); err == nil {
+		t.Error("Theil–Sen over MaxPairs must refuse")
+	}
+}
+
+func TestMannWhitneyExactMatchesEnumerationOnRandomTiedSamples(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 300 {
+		x := make([]float64, 1+rng.IntN(6))
+		y := make([]float64, 1+rng.IntN(6))
+		for i := range x {
+			x[i] = float64(rng.IntN(5))
+		}
+		for i := range y {
+			y[i] = float64(rng.IntN(5))
+		}
+		r, err := MannWhitney(x, y)
+		if err == ErrSamplesEqual {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, p := bruteMWU(x, y)
+		if math.Abs(r.U-u) > 1e-9 || math.Abs(r.P-p) > 1e-9 {
+			t.Fatalf("trial %d: x=%v y=%v: U=%v p=%v, enumeration U=%v p=%v", trial, x, y, r.U, r.P, u, p)
+		}
 	}
 }

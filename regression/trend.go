@@ -90,6 +90,9 @@ func TheilSen(x, y []float64, confidence float64) (TheilSenResult, error) {
 	if n < 3 {
 		return TheilSenResult{}, errors.New("regression: Theil–Sen needs >= 3 points")
 	}
+	if n*(n-1)/2 > MaxPairs {
+		return TheilSenResult{}, fmt.Errorf("regression: Theil–Sen: %d points give more than %d slopes; aggregate per interval first", n, MaxPairs)
+	}
 	var slopes []float64
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {

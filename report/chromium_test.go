@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +42,29 @@ type chartInfo struct {
 	OnTop         bool // the element at the chart's centre is the chart
 }
 
-func TestHTMLReportRendersInHeadlessChromium(t *testing.T) {
+// pageCheck is what loading a page in the browser found.
+type pageCheck struct {
+	Problems  []string // exceptions, console errors/warnings, log errors
+	Resources []string // anything fetched besides the page itself
+	Charts    []chartInfo
+	PNG       []byte
+}
+
+// invisible lists the charts that are not visibly rendered.
+func (p pageCheck) invisible() []string {
+	var out []string
+	for i, c := range p.Charts {
+		if c.Width < 100 || c.Height < 50 || c.Display == "none" || c.Visibility != "visible" || c.Paths < 3 || !c.OnTop {
+			out = append(out, fmt.Sprintf("chart %d: %+v", i, c))
+		}
+	}
+	return out
+}
+
+// browser starts headless chromium with a throw-away profile; it skips the
+// test when chromium is not installed.
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a browser; skipped with -short")
 	}
@@ -49,22 +72,7 @@ func TestHTMLReportRendersInHeadlessChromium(t *testing.T) {
 	if bin == "" {
 		t.Skip("chromium not installed: run .ci/install-report-deps.sh (apt-get install chromium) to run the browser test")
 	}
-	dir := t.TempDir()
-	r := fixtureRun(t)
-	if _, err := WriteAll(dir, r, FormatHTML); err != nil {
-		t.Fatal(err)
-	}
-	wantCharts := 0
-	r.Walk(func(_ []string, n *Node) {
-		cs, err := nodeCharts(n, n.Faults)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantCharts += len(cs)
-	})
-
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
 	actx, acancel := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(bin),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -73,33 +81,36 @@ func TestHTMLReportRendersInHeadlessChromium(t *testing.T) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium-profile")),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
 		chromedp.WindowSize(1200, 900),
 	)
-	defer acancel()
+	t.Cleanup(func() { acancel(); cancel() })
+	return actx
+}
 
+// inspect loads url in a new tab and reports what the page did.
+func inspect(t *testing.T, browserCtx context.Context, url string) pageCheck {
+	t.Helper()
 	var mu sync.Mutex
-	var problems []string
-	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+	var pc pageCheck
+	tab, cancel := chromedp.NewContext(browserCtx, chromedp.WithListener(func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := ev.(type) {
 		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
+			pc.Problems = append(pc.Problems, "exception: "+e.ExceptionDetails.Text)
 		case *runtime.EventConsoleAPICalled:
 			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning || e.Type == runtime.ConsoleAPICalledTypeAssert {
-				problems = append(problems, "console "+string(e.Type))
+				pc.Problems = append(pc.Problems, "console "+string(e.Type))
 			}
 		case *cdplog.EventEntryAdded:
 			if e.Entry.Level == cdplog.EntryLevelError || e.Entry.Level == cdplog.EntryLevelWarning {
-				problems = append(problems, "log "+string(e.Entry.Level)+": "+e.Entry.Text+" "+e.Entry.URL)
+				pc.Problems = append(pc.Problems, "log "+string(e.Entry.Level)+": "+e.Entry.Text+" "+e.Entry.URL)
 			}
 		}
 	}))
-	defer bcancel()
-
-	url := "file://" + filepath.Join(dir, "report.html")
-	err := chromedp.Do(bctx,
+	defer cancel()
+	err := chromedp.Do(tab,
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{})
 			return err
@@ -109,19 +120,15 @@ func TestHTMLReportRendersInHeadlessChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load %s: %v", url, err)
 	}
-	state, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.readyState`))
+	state, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.readyState`))
 	if err != nil || state != "complete" {
 		t.Fatalf("document.readyState = %q, %v; want complete", state, err)
 	}
-	// Self-contained: the page must have fetched nothing besides itself.
-	resources, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`performance.getEntriesByType('resource').map(e => e.name)`))
+	resources, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`performance.getEntriesByType('resource').map(e => e.name)`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resources) != 0 {
-		t.Errorf("report loaded external resources: %v", resources)
-	}
-	charts, err := chromedp.Run(bctx, chromedp.Evaluate[[]chartInfo](`Array.from(document.querySelectorAll('svg.chart')).map(s => {
+	charts, err := chromedp.Run(tab, chromedp.Evaluate[[]chartInfo](`Array.from(document.querySelectorAll('svg.chart')).map(s => {
 		s.scrollIntoView({block: 'center'});
 		const r = s.getBoundingClientRect(), cs = getComputedStyle(s);
 		const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
@@ -131,48 +138,105 @@ func TestHTMLReportRendersInHeadlessChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(charts) != wantCharts || wantCharts == 0 {
-		t.Errorf("page has %d charts, want %d", len(charts), wantCharts)
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)); err != nil {
+		t.Fatal(err)
 	}
-	for i, c := range charts {
-		if c.Width < 100 || c.Height < 50 || c.Display == "none" || c.Visibility != "visible" || c.Paths < 3 || !c.OnTop {
-			t.Errorf("chart %d is not visibly rendered: %+v", i, c)
-		}
-	}
-	tables, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('table.thresholds tr').length`))
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tables < 2 {
-		t.Errorf("threshold tables have %d rows", tables)
-	}
-	if _, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)); err != nil {
+	mu.Lock()
+	defer mu.Unlock()
+	pc.Resources, pc.Charts, pc.PNG = resources, charts, png
+	return pc
+}
+
+// TestHTMLReportInHeadlessChromium starts one browser for both checks:
+// the report renders cleanly, and the same checks flag a broken page.
+func TestHTMLReportInHeadlessChromium(t *testing.T) {
+	ctx := browser(t)
+	t.Run("the report loads cleanly with visible charts", func(t *testing.T) { checkReportRenders(t, ctx) })
+	t.Run("the checks catch a broken page", func(t *testing.T) { checkBrokenPageIsCaught(t, ctx) })
+}
+
+func checkReportRenders(t *testing.T, ctx context.Context) {
+	dir := t.TempDir()
+	r := fixtureRun(t)
+	if _, err := WriteAll(dir, r, FormatHTML); err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
+	wantCharts := 0
+	for _, s := range r.Suites {
+		(&Run{Suites: []*Node{s}}).Walk(func(_ []string, n *Node) {
+			cs, err := nodeCharts(n, s.Faults)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCharts += len(cs)
+		})
 	}
+
+	pc := inspect(t, ctx, "file://"+filepath.Join(dir, "report.html"))
 	shot := filepath.Join(dir, "report.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
+	if err := os.WriteFile(shot, pc.PNG, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot of the report (%d bytes): %s", len(png), shot)
+	t.Logf("screenshot of the report (%d bytes): %s", len(pc.PNG), shot)
 	if *screenshotDir != "" {
 		if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		dst := filepath.Join(*screenshotDir, "report-screenshot.png")
-		if err := os.WriteFile(dst, png, 0o644); err != nil {
+		if err := os.WriteFile(dst, pc.PNG, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot copied to %s", dst)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Errorf("the page reported problems:\n%s", strings.Join(problems, "\n"))
+	if len(pc.Problems) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(pc.Problems, "\n"))
 	}
-	bcancel()
-	acancel()
+	if len(pc.Resources) != 0 {
+		t.Errorf("report is not self-contained, it loaded: %v", pc.Resources)
+	}
+	if len(pc.Charts) != wantCharts || wantCharts == 0 {
+		t.Errorf("page has %d charts, want %d", len(pc.Charts), wantCharts)
+	}
+	if bad := pc.invisible(); len(bad) > 0 {
+		t.Errorf("charts not visibly rendered:\n%s", strings.Join(bad, "\n"))
+	}
+	if len(pc.PNG) < 8 || string(pc.PNG[1:4]) != "PNG" {
+		t.Errorf("screenshot is not a PNG")
+	}
+}
+
+// checkBrokenPageIsCaught shows that the checks above can fail: a page
+// with a script error, a console error, an external fetch and hidden, empty
+// and covered charts is flagged on every count.
+func checkBrokenPageIsCaught(t *testing.T, ctx context.Context) {
+	page := `<!DOCTYPE html><html><body>
+<svg class="chart" width="400" height="200"><path d="M0 0L10 10"/><path d="M0 0"/><path d="M1 1"/></svg>
+<svg class="chart" style="display:none" width="400" height="200"><path/><path/><path/></svg>
+<svg class="chart" width="0" height="0"></svg>
+<div style="position:relative"><svg class="chart" width="400" height="200"><path/><path/><path/></svg>
+<div style="position:absolute;left:0;top:0;width:400px;height:200px;background:#fff"></div></div>
+<img src="http://127.0.0.1:9/missing.png">
+<script>console.error("boom"); undefinedFunction();</script>
+</body></html>`
+	path := filepath.Join(t.TempDir(), "broken.html")
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pc := inspect(t, ctx, "file://"+path)
+	joined := strings.Join(pc.Problems, "\n")
+	for _, want := range []string{"exception", "console error"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("problems %q lack %q", pc.Problems, want)
+		}
+	}
+	if len(pc.Resources) == 0 {
+		t.Error("the external image fetch was not noticed")
+	}
+	if bad := pc.invisible(); len(bad) != 3 {
+		t.Errorf("flagged %d of 3 bad charts: %v", len(bad), bad)
+	}
 }

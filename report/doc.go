@@ -11,7 +11,8 @@
 // outcome Counts, FaultEvents, Tables, Warnings, and HdrHistogram interval
 // histograms. All fields are plain exported data, so an engine's summary
 // converts into it with a few assignments; NewSuite, NewTest, NewSubtest and
-// the Add… helpers cover the common shapes. Every time offset is measured
+// the Add… helpers cover the common shapes, and PercentileSeries turns
+// interval histograms into the latency chart. Every time offset is measured
 // from Run.Started, so suites and faults share one timeline.
 //
 // A Builder collects the tree while tests run (safe for concurrent use) and

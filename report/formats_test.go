@@ -364,3 +364,26 @@ func TestValidateReportsEveryProblemAndWriteAllRefuses(t *testing.T) {
 		t.Errorf("WriteAll wrote %d files for an invalid run", len(entries))
 	}
 }
+
+func TestPercentileSeriesComesFromTheHistograms(t *testing.T) {
+	h := HistogramLog{Name: "latency", Intervals: []Interval{
+		{Start: 0, End: time.Second, Hist: fixtureHist(t, 100, int64(10*time.Millisecond), int64(10*time.Millisecond))},
+		{Start: time.Second, End: 2 * time.Second, Hist: hdrhistogram.New(1, int64(time.Minute), 3)},
+	}}
+	s := PercentileSeries(h, false)
+	if len(s) != 4 || s[0].Name != "p50" || s[3].Name != "max" || s[0].Chart != ChartLatency || s[0].Unit != "ms" {
+		t.Fatalf("series = %+v", s)
+	}
+	// 100 values 10.0, 10.1, …, 19.9 ms: p50 = 14.9 ms, p99 = 19.8 ms, max 19.9 ms (3 significant figures).
+	for i, want := range []float64{14.9, 19.4, 19.8, 19.9} {
+		if got := s[i].Points[0].V; math.Abs(got-want) > 0.02 {
+			t.Errorf("%s = %v ms, want ≈ %v", s[i].Name, got, want)
+		}
+		if s[i].Points[0].T != time.Second || !math.IsNaN(s[i].Points[1].V) {
+			t.Errorf("%s points %+v: want stamp 1s and a NaN gap for the empty interval", s[i].Name, s[i].Points)
+		}
+	}
+	if got := PercentileSeries(h, true)[2].Name; got != "latency p99" {
+		t.Errorf("prefixed name %q", got)
+	}
+}

@@ -63,7 +63,7 @@ func WriteMarkdown(w io.Writer, r *Run) error {
 		}
 		mw.printf("\n")
 		if len(failed) > 0 {
-			mw.printf("**Failures**\n\n%s\n\n", strings.Join(failed, "\n"))
+			mw.printf("**Failures and skips**\n\n%s\n\n", strings.Join(failed, "\n"))
 		}
 		mw.printf("<details><summary>Metrics</summary>\n\n| Test | Metric | Value |\n|---|---|---:|\n")
 		c.Walk(func(path []string, n *Node) {

@@ -143,3 +143,11 @@ func (s *SSEReader) Reset(r io.Reader) {
 	s.line = s.line[:0]
 	s.typ, s.id, s.retry = "", "", 0
 }
+
+// SetLimit changes the per-event limit (DefaultMaxFrame when max <= 0).
+func (s *SSEReader) SetLimit(max int) {
+	if max <= 0 {
+		max = DefaultMaxFrame
+	}
+	s.max = max
+}

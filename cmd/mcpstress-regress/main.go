@@ -124,10 +124,10 @@ func run(args []string, out io.Writer) error {
 		rep, err := regression.Evaluate(c, regression.EvalConfig{
 			Compare: cfg, Trials: *trials, RunsPerSide: []int{5, 10, 20}, Seed: 20261123,
 			Conditions: []regression.Injection{
-				{Name: "step +10%", Kind: regression.Step, Size: 0.10},
-				{Name: "step +20%", Kind: regression.Step, Size: 0.20},
-				{Name: "improve 10%", Kind: regression.Improve, Size: 0.10},
-				{Name: "A/A in time order", Kind: regression.Sequential},
+				{Name: "step +10%", Kind: regression.InjectStep, Size: 0.10},
+				{Name: "step +20%", Kind: regression.InjectStep, Size: 0.20},
+				{Name: "improve 10%", Kind: regression.InjectImprove, Size: 0.10},
+				{Name: "A/A in time order", Kind: regression.InjectSequential},
 			},
 		})
 		if err != nil {

@@ -48,8 +48,8 @@ type Case struct {
 	// AllowClose: the server closing the connection is an accepted answer
 	// (the same-connection follow-up is then skipped).
 	AllowClose bool
-	// SlowReply gives the case four reply waits (a big frame takes time
-	// to send, parse and, if served, echo back).
+	// SlowReply gives the case four reply waits, at least 25 s (a big
+	// frame takes time to send, parse and, if served, echo back).
 	SlowReply bool
 	// Expect describes the answers the spec allows in st.
 	Expect func(st Setting) string

@@ -20,14 +20,14 @@ func TestRunAgainstInProcessServers(t *testing.T) {
 		// pinned verdicts: case/generation → verdict
 		pinned map[[2]string]string
 	}{
-		{"sdk over tcp", func(t *testing.T) string { return adapter.ServeSDK(t, NewSDKServer(), adapter.Options{}) },
+		{"sdk over tcp", func(t *testing.T) string { return adapter.ServeSDK(t, adapter.NewSDKEchoServer(), adapter.Options{}) },
 			map[[2]string]string{
 				{"unknown tool", Legacy}:                 VerdictExpected,
 				{"request before initialize", Legacy}:    VerdictExpected, // error code 0
 				{"unsupported protocol version", Modern}: VerdictExpected,
 			}},
 		{"sdk over stateless http", func(t *testing.T) string {
-			return adapter.ServeSDK(t, NewSDKServer(), adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})
+			return adapter.ServeSDK(t, adapter.NewSDKEchoServer(), adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})
 		}, map[[2]string]string{
 			{"Mcp-Name header mismatch", Modern}:  VerdictExpected,
 			{"missing Mcp-Method header", Modern}: VerdictExpected,
@@ -35,9 +35,9 @@ func TestRunAgainstInProcessServers(t *testing.T) {
 			{"unknown method", Legacy}:            VerdictMismatch, // 400 text/plain, no JSON-RPC error
 			{"missing bearer token", Modern}:      VerdictSkipped,
 		}},
-		{"mcp-go over tcp", func(t *testing.T) string { return adapter.ServeMCPGo(t, NewMCPGoServer(), adapter.Options{}) }, nil},
+		{"mcp-go over tcp", func(t *testing.T) string { return adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), adapter.Options{}) }, nil},
 		{"mcp-go over stateless http", func(t *testing.T) string {
-			return adapter.ServeMCPGo(t, NewMCPGoServer(), adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})
+			return adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})
 		}, nil},
 	}
 	for _, tc := range cases {

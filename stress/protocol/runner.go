@@ -22,12 +22,12 @@ type Config struct {
 	Generations []string
 	// ReplyWait bounds the wait for each answer; 5 s when zero.
 	ReplyWait time.Duration
-	// CaseTimeout bounds one case including its follow-up checks; 30 s
+	// CaseTimeout bounds one case including its follow-up checks; 90 s
 	// when zero.
 	CaseTimeout time.Duration
 	// StartupWait is added to the first wait on a freshly spawned stdio
 	// process (interpreters such as node take seconds to start on a busy
-	// machine); 15 s when zero.
+	// machine); 30 s when zero.
 	StartupWait time.Duration
 	// OversizeBytes is the size of the oversized frame; 17 MiB when zero
 	// (over the MCP Go SDK's 16 MiB line limit and every 4 MiB body limit).
@@ -71,13 +71,13 @@ func (c Config) withDefaults() Config {
 		c.ReplyWait = 5 * time.Second
 	}
 	if c.CaseTimeout == 0 {
-		c.CaseTimeout = 30 * time.Second
+		c.CaseTimeout = 90 * time.Second
 	}
 	if c.OversizeBytes == 0 {
 		c.OversizeBytes = 17 << 20
 	}
 	if c.StartupWait == 0 {
-		c.StartupWait = 15 * time.Second
+		c.StartupWait = 30 * time.Second
 	}
 	if c.Target.Kind != Stdio {
 		c.StartupWait = 0 // only spawned processes have a start-up
@@ -197,6 +197,10 @@ func detect(ctx context.Context, p *prober, g string, wait, startup time.Duratio
 	return info, false, nil
 }
 
+// slowWait is the least wait of a SlowReply case: server-everything takes
+// about 13 s to read a 17 MiB stdio line on a busy 2-core machine.
+const slowWait = 25 * time.Second
+
 // runCase runs one case with its follow-up checks and returns what the
 // server did and the verdict.
 func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) (got, verdict string) {
@@ -215,7 +219,7 @@ func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) 
 
 	dwait := cfg.ReplyWait
 	if c.SlowReply {
-		dwait *= 4
+		dwait = max(4*cfg.ReplyWait, slowWait)
 	}
 	if c.Fresh {
 		dwait += cfg.StartupWait // the first exchange of a new process

@@ -46,17 +46,17 @@ func builtinTargets() []suiteTarget {
 		}
 	}
 	sdk := func(opts adapter.Options) func(t *testing.T) Target {
-		return func(t *testing.T) Target { return mustParse(t, adapter.ServeSDK(t, NewSDKServer(), opts)) }
+		return func(t *testing.T) Target { return mustParse(t, adapter.ServeSDK(t, adapter.NewSDKEchoServer(), opts)) }
 	}
 	mcpgo := func(opts adapter.Options) func(t *testing.T) Target {
-		return func(t *testing.T) Target { return mustParse(t, adapter.ServeMCPGo(t, NewMCPGoServer(), opts)) }
+		return func(t *testing.T) Target { return mustParse(t, adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), opts)) }
 	}
 	everything := func(t *testing.T) string {
 		root, err := filepath.Abs(filepath.Join("..", ".."))
 		if err != nil {
 			t.Fatal(err)
 		}
-		entry, err := EverythingEntry(root)
+		entry, err := adapter.EverythingEntry(root)
 		if err != nil {
 			t.Skipf("Node server-everything unavailable: %v", err)
 		}
@@ -73,10 +73,10 @@ func builtinTargets() []suiteTarget {
 		{"mcp-go/tcp", false, mcpgo(adapter.Options{})},
 		{"mcp-go/http-stateless", false, mcpgo(adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})},
 		{"everything/stdio", false, func(t *testing.T) Target {
-			return mustParse(t, "stdio:node "+everything(t)+" stdio")
+			return mustParse(t, adapter.EverythingStdioTarget(everything(t)))
 		}},
 		{"everything/http", false, func(t *testing.T) Target {
-			return mustParse(t, StartEverythingHTTP(t, everything(t)))
+			return mustParse(t, adapter.ServeEverythingHTTP(t, everything(t)))
 		}},
 	}
 }
@@ -127,6 +127,10 @@ func TestErrorHandling(t *testing.T) {
 					cfg := Config{Target: tgt, ReplyWait: wait}
 					if mode == "under load" {
 						cfg.Load = load
+						if tgt.Kind == Stdio {
+							// Every stdio session is a process: fewer, slower.
+							cfg.Load.Sessions, cfg.Load.Rate = 2, 20
+						}
 					}
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 					defer cancel()

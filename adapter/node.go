@@ -1,7 +1,6 @@
-package protocol
+package adapter
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -9,64 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
-
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
-	mcpgoserver "github.com/mark3labs/mcp-go/server"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The third-party servers the suite runs against besides the reference
-// server: in-process Go servers (served by package adapter) and the Node
-// reference server @modelcontextprotocol/server-everything.
-
-type echoArgs struct {
-	Message string `json:"message"`
-}
-
-type echoResult struct {
-	Echo string `json:"echo"`
-}
-
-type sleepArgs struct {
-	MS int `json:"ms"`
-}
-
-// NewSDKServer returns an MCP Go SDK server with the tools the cases use:
-// echo {message} and sleep {ms} (at most 5 s; it ends early when the
-// request is cancelled).
-func NewSDKServer() *mcp.Server {
-	s := mcp.NewServer(&mcp.Implementation{Name: "go-sdk-fixture", Version: "1.8.0"}, nil)
-	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "Returns the message it is given."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoArgs) (*mcp.CallToolResult, echoResult, error) {
-			return nil, echoResult{Echo: in.Message}, nil
-		})
-	mcp.AddTool(s, &mcp.Tool{Name: "sleep", Description: "Waits ms milliseconds (at most 5000)."},
-		func(ctx context.Context, _ *mcp.CallToolRequest, in sleepArgs) (*mcp.CallToolResult, echoResult, error) {
-			d := time.Duration(min(max(in.MS, 0), 5000)) * time.Millisecond
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				return nil, echoResult{}, ctx.Err()
-			}
-			return nil, echoResult{Echo: "slept"}, nil
-		})
-	return s
-}
-
-// NewMCPGoServer returns a github.com/mark3labs/mcp-go server with an echo
-// tool.
-func NewMCPGoServer() *mcpgoserver.MCPServer {
-	s := mcpgoserver.NewMCPServer("mcp-go-fixture", "1.2.1", mcpgoserver.WithToolCapabilities(false))
-	s.AddTool(mcpgo.NewTool("echo", mcpgo.WithString("message", mcpgo.Required())),
-		func(_ context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-			return mcpgo.NewToolResultText(req.GetString("message", "")), nil
-		})
-	return s
-}
+// The Node reference server @modelcontextprotocol/server-everything, as
+// installed by .ci/install-node-deps.sh: not an in-process server, but the
+// other implementation the suites check themselves against.
 
 // EverythingEntry finds server-everything's entry script as installed by
 // .ci/install-node-deps.sh under root (the repository root; the directory
@@ -89,11 +38,11 @@ func EverythingEntry(root string) (string, error) {
 	return entry, nil
 }
 
-// StartEverythingHTTP runs server-everything's Streamable HTTP mode on a
+// ServeEverythingHTTP runs server-everything's Streamable HTTP mode on a
 // free loopback port and returns its target; the process is killed in
 // tb.Cleanup. (The Node app listens on every interface of the port it is
 // given; the suite only ever connects to 127.0.0.1.)
-func StartEverythingHTTP(tb testing.TB, entry string) string {
+func ServeEverythingHTTP(tb testing.TB, entry string) string {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,7 +52,7 @@ func StartEverythingHTTP(tb testing.TB, entry string) string {
 	ln.Close()
 	cmd := exec.Command("node", entry, "streamableHttp")
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	stderr := newTailBuffer(16 << 10)
+	stderr := &tailBuffer{n: 16 << 10}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start server-everything: %v", err)
@@ -136,4 +85,31 @@ func StartEverythingHTTP(tb testing.TB, entry string) string {
 	}
 	tb.Fatalf("server-everything did not listen on %s within 20s: %s", addr, stderr.String())
 	return ""
+}
+
+// EverythingStdioTarget is the stdio target string of server-everything
+// (every session the client opens is a new node process).
+func EverythingStdioTarget(entry string) string { return "stdio:node " + entry + " stdio" }
+
+// tailBuffer keeps the last n bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	n   int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.n {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.n:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
 }

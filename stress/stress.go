@@ -1,0 +1,117 @@
+package stress
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"testing"
+	"time"
+
+	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/mcptest"
+)
+
+// Options tune RunWith. The zero value is what Run uses.
+type Options struct {
+	// Context bounds the run in addition to the test's deadline; nil means
+	// context.Background().
+	Context context.Context
+	// Client configures the lean client's sessions. A zero Timeout is set
+	// from the scenario's message timeout.
+	Client framework.ClientOptions
+	// Server configures the embedded reference server, when one is started.
+	Server mcptest.Options
+	// NoFail returns problems in the summary without failing the test.
+	NoFail bool
+	// Progress is called after every interval (in addition to the -v line).
+	Progress func(framework.Progress)
+	// DeadlineMargin is how long before the test's deadline the run is
+	// stopped so the summary can still be produced; zero means 5% of the
+	// time left, at least 1 s and at most 30 s.
+	DeadlineMargin time.Duration
+}
+
+// Run drives scenario sc against target from a test and returns the
+// summary. See RunWith.
+func Run(tb testing.TB, target string, sc framework.Scenario) *framework.Summary {
+	tb.Helper()
+	return RunWith(tb, target, sc, Options{})
+}
+
+// RunWith drives sc against target. An invalid scenario or target fails
+// the test at once (there is nothing to summarise); otherwise the summary is
+// always returned, and a conservation violation, a failed threshold or a
+// target that opened no session fails the test with t.Errorf unless
+// opts.NoFail. The run stops cleanly at the test's deadline (minus a margin)
+// or on SIGINT: in-flight requests are counted as cancelled and the summary
+// says why it stopped.
+func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) *framework.Summary {
+	tb.Helper()
+	if err := sc.Validate(); err != nil {
+		tb.Fatalf("stress: %v", err)
+	}
+	client := opts.Client
+	if client.Timeout == 0 {
+		client.Timeout = sc.Config.WithDefaults().MessageTimeout
+	}
+	res := ResolveTarget(tb, target, client, opts.Server)
+
+	parent := opts.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := runContext(tb, parent, opts.DeadlineMargin)
+	defer cancel()
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
+	defer stopSignals()
+
+	verbose := testing.Verbose()
+	ropts := framework.RunOptions{
+		ServerPID: res.PID,
+		Logf:      tb.Logf,
+		Progress: func(p framework.Progress) {
+			if verbose {
+				tb.Logf("%s: %s", sc.Name, p)
+			}
+			if opts.Progress != nil {
+				opts.Progress(p)
+			}
+		},
+	}
+	sum, err := framework.Run(ctx, res.Target, sc, ropts)
+	if sum == nil {
+		tb.Fatalf("stress: %v", err)
+		return nil
+	}
+	tb.Logf("%s", sum)
+	if opts.NoFail {
+		return sum
+	}
+	if errors.Is(err, framework.ErrNoSessions) {
+		tb.Errorf("stress: %v", err)
+	}
+	for _, p := range sum.Problems() {
+		tb.Errorf("stress: %s: %s", sc.Name, p)
+	}
+	return sum
+}
+
+// runContext derives the run's context from the test's deadline, leaving a
+// margin for the summary and the test's cleanup.
+func runContext(tb testing.TB, parent context.Context, margin time.Duration) (context.Context, context.CancelFunc) {
+	dl, ok := tb.(interface{ Deadline() (time.Time, bool) })
+	if !ok {
+		return context.WithCancel(parent)
+	}
+	deadline, ok := dl.Deadline()
+	if !ok {
+		return context.WithCancel(parent)
+	}
+	if margin <= 0 {
+		margin = min(max(time.Until(deadline)/20, time.Second), 30*time.Second)
+	}
+	return context.WithDeadlineCause(parent, deadline.Add(-margin), errTestDeadline)
+}
+
+var errTestDeadline = errors.New("the test's deadline (go test -timeout) is near")
