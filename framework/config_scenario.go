@@ -21,6 +21,10 @@ const (
 	ClosedModel Model = "closed"
 )
 
+// MaxWindowIntervals bounds a sliding-window threshold, in collection
+// intervals (1 h at the default 1 s), so the window's memory stays bounded.
+const MaxWindowIntervals = 3600
+
 // Scenario is one load run as plain data. Zero values: Model "" is open;
 // Pipeline 0 is 1; ConnectRate 0 opens sessions as fast as ConnectConcurrency
 // allows; ConnectConcurrency 0 is 64; GracefulStop 0 is Config.MessageTimeout.
@@ -137,8 +141,15 @@ func (sc Scenario) Validate() error {
 	if err := sc.Workload.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("scenario %q: %w", sc.Name, err))
 	}
-	if _, err := ParseThresholds(sc.Thresholds); err != nil {
+	ths, err := ParseThresholds(sc.Thresholds)
+	if err != nil {
 		errs = append(errs, fmt.Errorf("scenario %q: %w", sc.Name, err))
+	}
+	for _, th := range ths {
+		if cfg.CollectionInterval > 0 && th.Window > 0 && th.Window/cfg.CollectionInterval > MaxWindowIntervals {
+			errs = append(errs, fmt.Errorf("scenario %q: threshold %q: a window of %v is more than %d collection intervals of %v (lengthen collection_interval)",
+				sc.Name, th.Expr, th.Window, MaxWindowIntervals, cfg.CollectionInterval))
+		}
 	}
 	return errors.Join(errs...)
 }

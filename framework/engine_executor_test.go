@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -152,6 +153,9 @@ func TestEveryOutcomeClassIsCountedOnce(t *testing.T) {
 		if sum.Scheduled != 7 {
 			t.Errorf("scheduled %d, want 7", sum.Scheduled)
 		}
+		if b, err := json.Marshal(sum); err != nil || !json.Valid(b) {
+			t.Errorf("summary does not marshal: %v", err)
+		}
 		if sum.RPCCodes[-32603] != 1 {
 			t.Errorf("rpc codes %v, want -32603 once", sum.RPCCodes)
 		}
@@ -284,12 +288,12 @@ func TestWorkloadMixFollowsTheWeights(t *testing.T) {
 
 func TestRunRejectsAnInvalidScenarioListingEveryProblem(t *testing.T) {
 	sc := Scenario{Name: "bad", Sessions: -1, Rate: -5, Workload: Workload{Ops: []Operation{{Method: "tools/call", Weight: 0}}},
-		Thresholds: []string{"p95 < fast", "nonsense"}, Config: Config{Storage: "tape"}}
+		Thresholds: []string{"p95 < fast", "nonsense", "p95 < 1ms over 2h"}, Config: Config{Storage: "tape"}}
 	_, err := Run(t.Context(), fakeTarget{&fakeServer{}}, sc, RunOptions{})
 	if err == nil {
 		t.Fatal("Run accepted an invalid scenario")
 	}
-	for _, want := range []string{"sessions", "rate", "duration", "weight", "needs a target", `"p95 < fast"`, `"nonsense"`, "storage_backend"} {
+	for _, want := range []string{"sessions", "rate", "duration", "weight", "needs a target", `"p95 < fast"`, `"nonsense"`, "storage_backend", "more than 3600 collection intervals"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}

@@ -100,10 +100,32 @@ type Recorder struct {
 	last      time.Time
 }
 
+// windowEntry is one interval kept for sliding windows: only the non-empty
+// buckets of its histograms (a few KB, not 560 KB), so a long window stays
+// small; merging re-records each bucket exactly as Histogram.Merge does.
 type windowEntry struct {
-	set    LatencySet
-	counts [][NumOutcomes]uint64
-	span   time.Duration
+	corrected, uncorrected, lag []hdrhistogram.Bar
+	counts                      [][NumOutcomes]uint64
+	span                        time.Duration
+}
+
+func sparseOf(h *Histogram) []hdrhistogram.Bar {
+	var out []hdrhistogram.Bar
+	if h.TotalCount() == 0 {
+		return nil
+	}
+	for _, b := range h.Distribution() {
+		if b.Count > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func addSparse(h *Histogram, bars []hdrhistogram.Bar) {
+	for _, b := range bars {
+		_ = h.RecordValues(b.From, b.Count) // From is in range: it came from the same geometry
+	}
 }
 
 type recShard struct {
@@ -266,19 +288,18 @@ func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 
 	if r.windowCap > 0 {
 		if len(r.window) == r.windowCap {
-			old := r.window[0]
 			copy(r.window, r.window[1:])
 			r.window = r.window[:len(r.window)-1]
-			old.set.reset()
-			r.window = append(r.window, windowEntry{set: r.interval, counts: counts, span: now.Sub(start)})
-			r.interval = old.set
-		} else {
-			r.window = append(r.window, windowEntry{set: r.interval, counts: counts, span: now.Sub(start)})
-			r.interval = newLatencySet()
 		}
-	} else {
-		r.interval.reset()
+		r.window = append(r.window, windowEntry{
+			corrected:   sparseOf(r.interval.Corrected),
+			uncorrected: sparseOf(r.interval.Uncorrected),
+			lag:         sparseOf(r.interval.Lag),
+			counts:      counts,
+			span:        now.Sub(start),
+		})
 	}
+	r.interval.reset()
 
 	if now.After(start) || snap.Counts.Total() > 0 {
 		r.series = append(r.series, snap)
@@ -311,7 +332,9 @@ func (r *Recorder) Window(n int) (set LatencySet, counts OutcomeCounts, span tim
 		n = len(r.window)
 	}
 	for _, e := range r.window[len(r.window)-n:] {
-		set.merge(e.set)
+		addSparse(set.Corrected, e.corrected)
+		addSparse(set.Uncorrected, e.uncorrected)
+		addSparse(set.Lag, e.lag)
 		for _, c := range e.counts {
 			counts.add(c)
 		}

@@ -124,6 +124,26 @@ func TestRecorderRetentionBoundsTheSeriesAndStorageKeepsAll(t *testing.T) {
 	}
 }
 
+func TestRecorderMemoryIsBoundedByRetentionAndWindow(t *testing.T) {
+	r := newTestRecorder(t, RecorderConfig{Retention: 10, Window: 5})
+	t0 := time.Unix(0, 0)
+	for k := range 300 {
+		for i := range 50 {
+			r.Record(i, Sample{Outcome: OK, Corrected: time.Duration(k*50+i) * time.Microsecond})
+		}
+		r.Rotate(t0.Add(time.Duration(k)*time.Second), t0.Add(time.Duration(k+1)*time.Second))
+	}
+	series, evicted := r.Series()
+	if len(series) != 10 || evicted != 290 || len(r.window) != 5 {
+		t.Errorf("series %d (evicted %d), window %d; want 10, 290, 5", len(series), evicted, len(r.window))
+	}
+	// The cumulative histogram still holds every sample.
+	set, counts, _, _ := r.Totals()
+	if counts.OK != 15000 || set.Corrected.TotalCount() != 15000 {
+		t.Errorf("totals %d ok, %d in the histogram; want 15000", counts.OK, set.Corrected.TotalCount())
+	}
+}
+
 func TestRecorderClampsValuesAboveTheRange(t *testing.T) {
 	r := newTestRecorder(t, RecorderConfig{})
 	r.Record(0, Sample{Outcome: Timeout, Corrected: 2 * time.Hour})

@@ -280,7 +280,7 @@ func (s *HTTPSession) answer(msg []byte, id int64) (Response, bool) {
 	}
 	if len(env.Method) > 0 {
 		if env.HasID() {
-			s.stats.serverRequests.Add(1) // legacy server→client request: not answered over HTTP
+			s.answerServerRequest(&env)
 		} else {
 			s.stats.notifications.Add(1)
 			if s.opts.OnNotification != nil {
@@ -371,6 +371,48 @@ func (s *HTTPSession) notify(ctx context.Context, st httpState, method string, p
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("%w: %s to %s", ErrHTTPStatus, resp.Status, method)
+	}
+	return nil
+}
+
+// answerServerRequest POSTs the answer to a legacy server→client request
+// that arrived on a response stream: ping gets an empty result, anything else
+// "method not found" (the load client declares no capabilities). It runs in
+// the background because the server may hold the stream until answered.
+func (s *HTTPSession) answerServerRequest(env *wire.Envelope) {
+	s.stats.serverRequests.Add(1)
+	b := append([]byte(`{"jsonrpc":"2.0","id":`), env.ID...)
+	if string(env.Method) == `"ping"` {
+		b = append(b, `,"result":{}}`...)
+	} else {
+		b = append(b, `,"error":{"code":-32601,"message":"method not found"}}`...)
+	}
+	st := s.state()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
+		defer cancel()
+		_ = s.postRaw(ctx, st, b)
+	}()
+}
+
+// postRaw POSTs a message that expects no answer but 202 (a notification or
+// a response).
+func (s *HTTPSession) postRaw(ctx context.Context, st httpState, body []byte) error {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	s.setHeaders(hreq.Header, st)
+	resp, err := s.client.Do(hreq)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%w: %s", ErrHTTPStatus, resp.Status)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,13 @@ func (f *fakeHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	modern := wire.IsModern(r.Header.Get(wire.HeaderProtocolVersion))
+	if env.HasID() && len(env.Method) == 0 { // a response to our request
+		if f.notes != nil {
+			f.notes <- "response " + string(env.ID) + " " + string(env.Result) + string(env.Error)
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	if !env.HasID() {
 		if f.notes != nil {
 			select {
@@ -311,3 +319,28 @@ func TestHTTPOversizedBodiesKeepMemoryBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPLegacyServerRequestIsAnswered(t *testing.T) {
+	var f *fakeHTTP
+	f = &fakeHTTP{notes: make(chan string, 8), bad: func(w http.ResponseWriter, r *http.Request, env wire.Envelope) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"jsonrpc\":\"2.0\",\"id\":\"p1\",\"method\":\"ping\"}\n\n")
+		w.(http.Flusher).Flush()
+		for m := range f.notes { // wait for the client's answer to the ping
+			if strings.HasPrefix(m, "response") {
+				io.WriteString(w, "data: {\"jsonrpc\":\"2.0\",\"id\":"+string(env.ID)+",\"result\":{\"pong\":"+strconvQuote(m)+"}}\n\n")
+				return
+			}
+		}
+	}}
+	s, _ := connectHTTP(t, f, ClientOptions{Protocol: wire.Version20251125})
+	r := s.Call(context.Background(), toolReq("bad"))
+	if r.Outcome != OK || !strings.Contains(string(r.Result), `response \"p1\" {}`) {
+		t.Fatalf("got %v %s %v", r.Outcome, r.Result, r.Err)
+	}
+	if s.Stats().ServerRequests != 1 {
+		t.Fatalf("stats %+v", s.Stats())
+	}
+}
+
+func strconvQuote(s string) string { return strconv.Quote(s) }

@@ -294,5 +294,37 @@ func (h *handler) callTool(ctx context.Context, r *request, dst []byte) ([]byte,
 		}
 		return dst, false, errorf(wire.CodeInternalError, "injected fault (FailFraction)")
 	}
-	return t.run(ctx, r.P.Arguments, dst)
+	token := r.progressToken()
+	if token != nil {
+		r.emit(appendProgress(nil, token, 0))
+	}
+	out, isError, e := t.run(ctx, r.P.Arguments, dst)
+	if token != nil && e == nil {
+		r.emit(appendProgress(nil, token, 1))
+	}
+	return out, isError, e
+}
+
+// progressToken returns the request's _meta.progressToken when progress
+// can be sent for it (a string or integer token and a transport that
+// delivers notifications), else nil.
+func (r *request) progressToken() json.RawMessage {
+	if r.emit == nil || r.P.Meta == nil {
+		return nil
+	}
+	if tok, ok := checkID(r.P.Meta.ProgressToken); ok && tok != nil {
+		return tok
+	}
+	return nil
+}
+
+// appendProgress appends a notifications/progress message. Every
+// tools/call that carries a progressToken gets exactly two, before its
+// result: progress 0 of 1 when the tool starts, 1 of 1 when it is done.
+func appendProgress(dst []byte, token json.RawMessage, progress int) []byte {
+	dst = append(dst, `{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":`...)
+	dst = append(dst, token...)
+	dst = append(dst, `,"progress":`...)
+	dst = strconv.AppendInt(dst, int64(progress), 10)
+	return append(dst, `,"total":1}}`...)
 }

@@ -44,6 +44,11 @@ func FuzzHandle(f *testing.F) {
 			// A short deadline keeps sleep and cpu from stalling the fuzzer.
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 			defer cancel()
+			req.emit = func(note []byte) {
+				if !json.Valid(note) || bytes.IndexByte(note, '\n') >= 0 {
+					t.Fatalf("notification is not one JSON line: %q", note)
+				}
+			}
 			var ok bool
 			if out, _, ok = h.answer(ctx, &session{gate: true}, &req, nil); !ok {
 				return

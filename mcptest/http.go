@@ -61,6 +61,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the real writer (Flush).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
@@ -306,11 +309,12 @@ func (s *httpHandler) postModern(w http.ResponseWriter, r *http.Request, req *re
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
+	st := s.stream(w, req)
 	out, code, ok := s.h.answer(r.Context(), &session{}, req, nil)
 	if !ok {
 		return // the client went away: closing the stream is the 2026 cancel
 	}
-	s.reply(w, modernStatus(code), out)
+	s.finish(w, st, modernStatus(code), out)
 }
 
 func (s *httpHandler) postLegacy(w http.ResponseWriter, r *http.Request, req *request, hdrVersion string) {
@@ -363,12 +367,13 @@ func (s *httpHandler) postLegacy(w http.ResponseWriter, r *http.Request, req *re
 			"duplicate in-flight request id "+string(req.ID)))
 		return
 	}
+	st := s.stream(w, req)
 	out, _, ok := s.h.answer(ctx, hs.sess, req, nil)
 	hs.sess.end(req.ID)
 	if !ok {
 		return
 	}
-	s.reply(w, http.StatusOK, out)
+	s.finish(w, st, http.StatusOK, out)
 }
 
 func (s *httpHandler) initialize(w http.ResponseWriter, r *http.Request, req *request) {
@@ -452,14 +457,64 @@ func (s *httpHandler) deleteSession(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// sseStream is one request's SSE reply once a notification has opened it:
+// the status (200) and headers are sent, events follow as they come.
+type sseStream struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func setSSEHeaders(h http.Header) {
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+}
+
+func (st *sseStream) event(msg []byte) {
+	if !st.started {
+		setSSEHeaders(st.w.Header())
+		st.w.WriteHeader(http.StatusOK)
+		st.started = true
+	}
+	buf := make([]byte, 0, len(msg)+24)
+	buf = append(buf, "event: message\ndata: "...)
+	buf = append(buf, msg...)
+	buf = append(buf, "\n\n"...)
+	_, _ = st.w.Write(buf)
+	_ = http.NewResponseController(st.w).Flush()
+}
+
+// stream arranges for req's notifications (progress) to open an SSE
+// stream in SSE mode; in JSON mode they are dropped, as only one JSON
+// object can answer a POST.
+func (s *httpHandler) stream(w http.ResponseWriter, req *request) *sseStream {
+	if s.opts.HTTPResponse != HTTPResponseSSE {
+		return nil
+	}
+	st := &sseStream{w: w}
+	req.emit = func(msg []byte) {
+		s.h.stats.notes.Add(1)
+		st.event(msg)
+	}
+	return st
+}
+
+// finish sends the response: as the last event of an opened stream, or
+// as a whole reply.
+func (s *httpHandler) finish(w http.ResponseWriter, st *sseStream, status int, msg []byte) {
+	if st != nil && st.started {
+		st.event(msg)
+		return
+	}
+	s.reply(w, status, msg)
+}
+
 // reply writes one JSON-RPC response as application/json or as a
 // one-event SSE stream, per Options.HTTPResponse.
 func (s *httpHandler) reply(w http.ResponseWriter, status int, msg []byte) {
 	h := w.Header()
 	if s.opts.HTTPResponse == HTTPResponseSSE {
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Accel-Buffering", "no")
+		setSSEHeaders(h)
 		w.WriteHeader(status)
 		buf := make([]byte, 0, len(msg)+24)
 		buf = append(buf, "event: message\ndata: "...)

@@ -23,6 +23,10 @@ type request struct {
 	// paramsErr is a -32602 found while decoding params, reported after
 	// routing so notifications stay silent.
 	paramsErr *rpcError
+	// emit, when set by the transport, sends a notification related to
+	// this request ahead of its response (nil: such notifications are
+	// dropped, as in HTTP JSON mode).
+	emit func(msg []byte)
 }
 
 // params holds the params fields any method routes on.
@@ -40,6 +44,7 @@ type params struct {
 type meta struct {
 	ProtocolVersion    json.RawMessage
 	ClientCapabilities json.RawMessage
+	ProgressToken      json.RawMessage
 }
 
 type envelope struct {
@@ -181,6 +186,8 @@ func (p *params) decode(raw []byte) *rpcError {
 					m.ProtocolVersion = v
 				case keyIs(k, wire.MetaClientCapabilities):
 					m.ClientCapabilities = v
+				case keyIs(k, "progressToken"):
+					m.ProgressToken = v
 				}
 			}) && bad == "" {
 				bad = "_meta must be an object"

@@ -32,6 +32,8 @@ type Stats struct {
 	HTTPStatus map[string]int64 `json:"httpStatus,omitempty"`
 	// Sessions is the number of legacy HTTP sessions created.
 	Sessions int64 `json:"sessions"`
+	// NotificationsSent counts notifications the server sent (progress).
+	NotificationsSent int64 `json:"notificationsSent"`
 	// InFlight is the number of requests being handled (held by a fault
 	// included) when the snapshot was taken.
 	InFlight int64 `json:"inFlight"`
@@ -77,6 +79,7 @@ type counters struct {
 	sessions   atomic.Int64
 	tooLarge   atomic.Int64
 	inflight   atomic.Int64
+	notes      atomic.Int64
 }
 
 func newCounters() *counters {
@@ -119,14 +122,15 @@ func (c *counters) countStatus(status int) {
 
 func (c *counters) snapshot(pid int) Stats {
 	s := Stats{
-		Requests:       map[string]map[string]int64{},
-		Errors:         map[string]int64{},
-		Connections:    c.conns.Load(),
-		HTTPRequests:   c.httpReqs.Load(),
-		Sessions:       c.sessions.Load(),
-		FramesTooLarge: c.tooLarge.Load(),
-		InFlight:       c.inflight.Load(),
-		PID:            pid,
+		Requests:          map[string]map[string]int64{},
+		Errors:            map[string]int64{},
+		Connections:       c.conns.Load(),
+		HTTPRequests:      c.httpReqs.Load(),
+		Sessions:          c.sessions.Load(),
+		FramesTooLarge:    c.tooLarge.Load(),
+		InFlight:          c.inflight.Load(),
+		NotificationsSent: c.notes.Load(),
+		PID:               pid,
 	}
 	for mi, m := range knownMethods {
 		for oi, o := range knownOutcomes {

@@ -73,6 +73,8 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 	}()
 	h.stats.conns.Add(1)
 	slots := make(chan struct{}, maxSlowPerConn)
+	// Notifications of an inline request go out before its reply.
+	emitInline := func(msg []byte) { h.stats.notes.Add(1); lw.writeLine(msg, false) }
 	var buf []byte
 	var async int // requests ever handed to goroutines; 0 skips duplicate checks
 	for {
@@ -120,6 +122,7 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 				sess.begin(req.ID, rcancel)
 				async++
 				wg.Add(1)
+				req.emit = func(msg []byte) { h.stats.notes.Add(1); lw.writeLine(msg, true) }
 				go func(req request) {
 					defer wg.Done()
 					defer func() { <-slots }()
@@ -131,6 +134,7 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 					}
 				}(req)
 			default:
+				req.emit = emitInline
 				buf, _, reply = h.answer(connCtx, sess, &req, buf[:0])
 			}
 		}

@@ -118,8 +118,9 @@
 //	go test ./regression -run TestCollectNoise -collect-noise -noise-runs 160 [-noise-clients 1 -noise-out ...]
 //
 // Runs with even index are the calibration half, odd the evaluation half. The
-// calibration half was used only to choose Gate's outlier default and to
-// describe the noise (robust CV, IQR/1.349/median): with 4 clients p50 5.3%,
+// calibration half was used only to choose Gate's defaults (keep outliers;
+// t interval rather than median/MAD; see GateConfig) and to describe the
+// noise (robust CV, IQR/1.349/median): with 4 clients p50 5.3%,
 // p95 25%, p99 33%, throughput 34%, alloc B/op 0.2%, heap 43%; with 1 client
 // p50 1.8% (but ~8% of runs sit in a second mode 30% higher), p95 18%, p99
 // 111%, throughput 47%, alloc 0.1%, heap 48%.

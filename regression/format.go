@@ -23,7 +23,8 @@ func WriteTable(w io.Writer, r Report, oldName, newName string) error {
 		newName = "current"
 	}
 	bw := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "metric\tunit\tbetter\t%s\t%s\tvs base\tverdict\n", oldName, newName)
 	var notes []string
 	note := func(s string) string {
@@ -81,6 +82,12 @@ func WriteTable(w io.Writer, r Report, oldName, newName string) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		bw.WriteString(strings.TrimRight(line, " \n"))
+		if strings.HasSuffix(line, "\n") {
+			bw.WriteString("\n")
+		}
 	}
 	fmt.Fprintf(bw, "(%s correction over %d metrics, alpha %.3g, %.0f%% intervals; severity graded on the conservative CI bound)\n",
 		r.Config.Correction, len(r.Comparisons), r.Config.Alpha, 100*r.Config.Confidence)

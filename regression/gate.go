@@ -67,6 +67,15 @@ type GateConfig struct {
 	// vs 1.3%, and 7.1% vs 5.0%) without improving detection, because the
 	// "outliers" of a shared machine are part of its noise.
 	ExcludeOutliers bool `json:"exclude_outliers"`
+	// Robust replaces mean and s by the median and 1.4826·MAD, with limits
+	// at RobustK (fail, zero means 3.5) and RobustK-1 (suspect) robust sd:
+	// the usual alternative for heavy-tailed history. P is then the normal
+	// tail of the robust z. It is off by default: on the calibration halves
+	// of our noise corpora it raised the A/A fail rate (mean over metrics
+	// 10.8% vs 1.3%, and 12.5% vs 5.0%), because the MAD ignores a second
+	// mode that the standard deviation sees.
+	Robust  bool    `json:"robust,omitempty"`
+	RobustK float64 `json:"robust_k,omitempty"`
 	// KeepOldLevels disables cutting the window at the last change point.
 	KeepOldLevels bool `json:"keep_old_levels"`
 	// ChangePoints configures the change-point search used for the cut.
@@ -89,6 +98,9 @@ func (c GateConfig) withDefaults() GateConfig {
 	if c.OutlierK == 0 {
 		c.OutlierK = 3.5
 	}
+	if c.RobustK == 0 {
+		c.RobustK = 3.5
+	}
 	return c
 }
 
@@ -104,6 +116,9 @@ func (c GateConfig) Validate() error {
 	}
 	if !(c.SuspectLevel > 0.5 && c.SuspectLevel <= c.Level) {
 		errs = append(errs, fmt.Errorf("gate: suspect level %v: want 0.5 < suspect <= level", c.SuspectLevel))
+	}
+	if c.RobustK <= 1 {
+		errs = append(errs, fmt.Errorf("gate: robust k %v: want > 1", c.RobustK))
 	}
 	if c.MinHistory < 3 {
 		errs = append(errs, fmt.Errorf("gate: min history %d: want >= 3", c.MinHistory))
@@ -213,15 +228,41 @@ func Gate(history []float64, x float64, dir Direction, cfg GateConfig) (GateResu
 		}
 		return res, nil
 	}
+	sign := 1.0 // worse side
+	if dir == HigherIsBetter {
+		sign = -1
+	}
+	if cfg.Robust {
+		med, sd := Median(used), MAD(used)
+		res.Mean, res.StdDev = inv(med), sd
+		res.FailLimit = inv(med + sign*cfg.RobustK*sd)
+		res.SuspectLimit = inv(med + sign*(cfg.RobustK-1)*sd)
+		var z float64
+		switch {
+		case sd > 0:
+			z = sign * (tr(x) - med) / sd
+		case tr(x) == med:
+			z = 0
+		default:
+			z = math.Copysign(math.Inf(1), sign*(tr(x)-med))
+		}
+		res.P = distuv.UnitNormal.Survival(z)
+		switch {
+		case z >= cfg.RobustK:
+			res.Outcome = GateFail
+		case z >= cfg.RobustK-1:
+			res.Outcome = GateSuspect
+		default:
+			res.Outcome = GatePass
+			res.Improved = z <= -cfg.RobustK
+		}
+		return res, nil
+	}
 	m, s := stat.MeanStdDev(used, nil)
 	n := float64(res.N)
 	res.Mean, res.StdDev = inv(m), s
 	scale := s * math.Sqrt(1+1/n)
 	td := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}
-	sign := 1.0 // worse side
-	if dir == HigherIsBetter {
-		sign = -1
-	}
 	res.FailLimit = inv(m + sign*td.Quantile(cfg.Level)*scale)
 	res.SuspectLimit = inv(m + sign*td.Quantile(cfg.SuspectLevel)*scale)
 	var tWorse float64

@@ -82,6 +82,12 @@ func TestGate(t *testing.T) {
 			}
 		})
 	}
+	for _, tt := range tests {
+		r, err := Gate(hist, tt.x, tt.dir, GateConfig{Robust: true})
+		if err != nil || r.Outcome != tt.want {
+			t.Errorf("robust %s: %v %v", tt.name, r.Outcome, err)
+		}
+	}
 	r, _ := Gate(hist, 70, LowerIsBetter, GateConfig{})
 	if !r.Improved {
 		t.Error("a much better value must be marked improved")

@@ -342,13 +342,13 @@ func sendRaw(body, method string) func(context.Context, *session, Setting) Answe
 	}
 }
 
-// rejectExpect/rejectCheck: on a stream, the error code; over HTTP a 4xx
-// whose body, if it is a JSON-RPC response, carries the code (the spec lets
-// an HTTP server reject input it cannot accept with a bare 400).
+// rejectExpect/rejectCheck: on a stream, the error code; over HTTP the
+// error code (in a reply of any status), or a bare 4xx (the spec lets an
+// HTTP server reject input it cannot accept with 400 and no JSON-RPC body).
 func rejectExpect(code int) func(Setting) string {
 	return func(st Setting) string {
 		if st.Kind == HTTP {
-			return fmt.Sprintf("HTTP 400 (a JSON-RPC body, if any, with error %d); next request answered", code)
+			return fmt.Sprintf("error %d, or HTTP 4xx without a JSON-RPC body; next request answered", code)
 		}
 		return fmt.Sprintf("error %d; next request on the connection answered", code)
 	}
@@ -356,11 +356,8 @@ func rejectExpect(code int) func(Setting) string {
 
 func rejectCheck(code int) func(Setting, Answer) bool {
 	return func(st Setting, a Answer) bool {
-		if st.Kind == HTTP {
-			if a.Status < 400 || a.Status > 499 {
-				return false
-			}
-			return a.Msg == nil || hasCode(a, code)
+		if st.Kind == HTTP && a.Msg == nil {
+			return a.Status >= 400 && a.Status <= 499
 		}
 		return hasCode(a, code)
 	}
