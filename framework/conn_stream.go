@@ -163,11 +163,13 @@ func (c *streamConn) wait(ctx context.Context, deadline time.Time, cl *call) Res
 // readFor reads frames, dispatching each, until cl has its answer, the
 // deadline passes or ctx ends.
 func (c *streamConn) readFor(ctx context.Context, deadline time.Time, cl *call) Response {
+	// Arm the deadline before the cancel hook, so a hook that fires at
+	// once (ctx already done) is not overwritten.
+	_ = c.rw.SetReadDeadline(deadline)
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { _ = c.rw.SetReadDeadline(longAgo) })
 		defer stop()
 	}
-	_ = c.rw.SetReadDeadline(deadline)
 	for {
 		select {
 		case r := <-cl.ch:
@@ -184,7 +186,12 @@ func (c *streamConn) readFor(ctx context.Context, deadline time.Time, cl *call) 
 				if !time.Now().Before(deadline) {
 					return c.abandon(cl, Timeout, ErrTimeout)
 				}
-				_ = c.rw.SetReadDeadline(deadline) // another caller's cancel fired
+				// Another caller's cancel hook fired late: re-arm ours, then
+				// look again, since our own hook may have fired meanwhile.
+				_ = c.rw.SetReadDeadline(deadline)
+				if err := ctx.Err(); err != nil {
+					return c.abandon(cl, Cancelled, err)
+				}
 			case errors.Is(err, wire.ErrFrameTooLarge):
 				c.stats.invalid.Add(1)
 				c.failPending(fmt.Errorf("%w: %v", ErrInvalidResponse, err))

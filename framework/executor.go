@@ -61,14 +61,27 @@ func NewExecEnv(sessions []Session, pipeline int, wl Workload, rec *Recorder) (*
 // cancelled): the left-hand side of the conservation equation.
 func (e *ExecEnv) Scheduled() uint64 { return e.scheduled.Load() }
 
-// dropped records hit n as dropped: scheduled, never sent.
-func (e *ExecEnv) dropped(worker int, op int) {
+// Schedule counts hit n as scheduled and returns its operation (an index
+// for Send and Drop). Every scheduled hit must then be sent or dropped.
+func (e *ExecEnv) Schedule(n uint64) (op int) {
+	e.scheduled.Add(1)
+	return e.wl.pick(n)
+}
+
+// NextHit hands out hit numbers to executors whose workers number hits
+// themselves (the closed model).
+func (e *ExecEnv) NextHit() uint64 { return e.hits.Add(1) - 1 }
+
+// Drop records a scheduled hit as dropped: no slot was free, it is never
+// sent. worker picks the recorder shard.
+func (e *ExecEnv) Drop(worker int, op int) {
 	e.rec.Record(worker, Sample{Op: op, Session: -1, Outcome: Dropped})
 }
 
-// call sends one request on session sess for the slot worker and records
-// how it ended. intended is when it should have been sent.
-func (e *ExecEnv) call(worker, sess, op int, intended time.Time) {
+// Send sends a scheduled hit's request on session sess from slot worker and
+// records how it ended; intended is when it should have been sent, the
+// origin of its corrected latency.
+func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 	ctx := e.Calls
 	var cancel context.CancelFunc
 	if e.Timeout > 0 {

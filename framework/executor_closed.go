@@ -36,10 +36,8 @@ func (x ClosedExecutor) Execute(ctx context.Context, env *ExecEnv) {
 				if !sleepUntil(ctx, timer, intended) {
 					return
 				}
-				n := env.hits.Add(1) - 1
-				op := env.wl.pick(n)
-				env.scheduled.Add(1)
-				env.call(id, sess, op, intended)
+				op := env.Schedule(env.NextHit())
+				env.Send(id, sess, op, intended)
 				intended = time.Now().Add(x.ThinkTime)
 			}
 		})

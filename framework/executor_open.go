@@ -34,7 +34,7 @@ func (x OpenExecutor) Execute(ctx context.Context, env *ExecEnv) {
 		sess := id / env.Pipeline
 		wg.Go(func() {
 			for j := range jobs[id] {
-				env.call(id, sess, j.op, j.intended)
+				env.Send(id, sess, j.op, j.intended)
 				idle <- id
 			}
 		})
@@ -69,13 +69,12 @@ func (x OpenExecutor) Execute(ctx context.Context, env *ExecEnv) {
 				return
 			}
 		}
-		op := env.wl.pick(n)
-		env.scheduled.Add(1)
+		op := env.Schedule(n)
 		select {
 		case id := <-idle:
 			jobs[id] <- openJob{op: op, intended: intended}
 		default:
-			env.dropped(nslots, op)
+			env.Drop(nslots, op)
 		}
 	}
 }

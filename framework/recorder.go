@@ -286,7 +286,10 @@ func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 		snap.CorrectedHDR = string(enc)
 	}
 
-	if r.windowCap > 0 {
+	// A final rotation at the same instant as the last tick holds nothing:
+	// it is not an interval.
+	keep := now.After(start) || snap.Counts.Total() > 0
+	if keep && r.windowCap > 0 {
 		if len(r.window) == r.windowCap {
 			copy(r.window, r.window[1:])
 			r.window = r.window[:len(r.window)-1]
@@ -301,7 +304,7 @@ func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 	}
 	r.interval.reset()
 
-	if now.After(start) || snap.Counts.Total() > 0 {
+	if keep {
 		r.series = append(r.series, snap)
 	}
 	if r.retention > 0 && len(r.series) > r.retention {
@@ -309,7 +312,7 @@ func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 		r.evicted += drop
 		r.series = append(r.series[:0], r.series[drop:]...)
 	}
-	if r.storage != nil && r.storeErr == nil {
+	if keep && r.storage != nil && r.storeErr == nil {
 		b, err := json.Marshal(snap)
 		if err == nil {
 			b = append(b, '\n')

@@ -90,7 +90,7 @@ func appendErrorResponse(dst []byte, id json.RawMessage, e *rpcError) []byte {
 	return append(dst, "}}"...)
 }
 
-// resultHeader starts a success response; the caller appends the result's
+// appendResultHeader starts a success response; the caller appends the result's
 // fields and then calls appendResultTrailer.
 func appendResultHeader(dst []byte, id json.RawMessage) []byte {
 	dst = append(dst, `{"jsonrpc":"2.0","id":`...)

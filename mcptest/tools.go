@@ -152,7 +152,7 @@ func runAdd(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *
 	return append(dst, '}'), false, nil
 }
 
-// durationArg decodes a required non-negative integer argument.
+// intArg decodes a required integer argument.
 func intArg(name, arg string, raw json.RawMessage) (int64, *rpcError) {
 	var a map[string]*int64
 	if e := decodeArgs(name, raw, &a); e != nil {

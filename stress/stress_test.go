@@ -2,7 +2,10 @@ package stress_test
 
 import (
 	"context"
+	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,5 +79,20 @@ func TestRunStopsCleanlyWhenItsContextEnds(t *testing.T) {
 	}
 	if sum.Scheduled == 0 || sum.Scheduled >= 30000 {
 		t.Errorf("scheduled %d", sum.Scheduled)
+	}
+}
+
+func TestRunStopsCleanlyOnSIGINT(t *testing.T) {
+	var once sync.Once
+	sum := stress.RunWith(t, "", mixScenario(time.Minute), stress.Options{NoFail: true,
+		Progress: func(framework.Progress) {
+			// Sent during the run, while the run's handler is installed.
+			once.Do(func() { _ = syscall.Kill(os.Getpid(), syscall.SIGINT) })
+		}})
+	if !sum.Conservation.Holds {
+		t.Fatal(sum.Conservation.Error())
+	}
+	if !strings.Contains(sum.Aborted, "interrupt") || sum.Duration > 30*time.Second {
+		t.Errorf("aborted %q after %v; want stopped by the interrupt", sum.Aborted, sum.Duration)
 	}
 }

@@ -78,3 +78,14 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkScan(b *testing.B) {
+	msg := []byte(`{"jsonrpc":"2.0","id":123456,"result":{"content":[{"type":"text","text":"hello"}],"structuredContent":{"echo":"hello"},"resultType":"complete","_meta":{"io.modelcontextprotocol/serverInfo":{"name":"ref","version":"0.1.0"}}}}`)
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Scan(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

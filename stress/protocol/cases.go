@@ -51,6 +51,9 @@ type Case struct {
 	// SlowReply gives the case four reply waits, at least 25 s (a big
 	// frame takes time to send, parse and, if served, echo back).
 	SlowReply bool
+	// ReplyWaits is how many reply waits the case's own exchange gets
+	// (1 when zero): for cases that run a slow tool first.
+	ReplyWaits int
 	// Expect describes the answers the spec allows in st.
 	Expect func(st Setting) string
 	// Do sends the case's input on s and returns what came back.
@@ -222,7 +225,7 @@ func Cases() []Case {
 			},
 		},
 		{
-			Name: "duplicate in-flight id", Category: InvalidCommand, Applies: always,
+			Name: "duplicate in-flight id", Category: InvalidCommand, Applies: always, ReplyWaits: 2,
 			Expect: func(st Setting) string {
 				return "both requests answered, or the second rejected with -32600; none dropped"
 			},
@@ -477,7 +480,7 @@ func slowCall(ctx context.Context, s *session) (first, second map[string]any) {
 		case "sleep":
 			return map[string]any{"name": "sleep", "arguments": map[string]any{"ms": 300}}, echo
 		case "trigger-long-running-operation":
-			return map[string]any{"name": t.Name, "arguments": map[string]any{"duration": 1, "steps": 1}}, echo
+			return map[string]any{"name": t.Name, "arguments": map[string]any{"duration": 0.3, "steps": 1}}, echo
 		}
 	}
 	return echo, echo

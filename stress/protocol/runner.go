@@ -217,7 +217,7 @@ func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) 
 	}
 	defer s.close()
 
-	dwait := cfg.ReplyWait
+	dwait := cfg.ReplyWait * time.Duration(max(c.ReplyWaits, 1))
 	if c.SlowReply {
 		dwait = max(4*cfg.ReplyWait, slowWait)
 	}
@@ -275,6 +275,9 @@ func runCase(parent context.Context, p *prober, c Case, st Setting, cfg Config) 
 	}
 	// Over stdio the process is the server: one that exits on a case is
 	// down, however cleanly it exits (unless closing is an allowed answer).
+	if a.Closed && s.conn != nil {
+		s.conn.waitExit(2 * time.Second) // a stdio server that closed its pipes is usually exiting
+	}
 	if desc, dead := s.deadProcess(); dead {
 		if !(c.AllowClose && a.Closed) {
 			return got + "; the process exited: " + desc, VerdictCrash

@@ -168,6 +168,19 @@ func (c *streamConn) exitedEarly() (string, bool) {
 	}
 }
 
+// waitExit waits up to d for a stdio process to exit (no-op for TCP).
+func (c *streamConn) waitExit(d time.Duration) {
+	if c.proc == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.proc.exited:
+	case <-t.C:
+	}
+}
+
 // writeCtx writes b with ctx's deadline (10 s without one): a server that
 // stops reading cannot block a probe.
 func (c *streamConn) writeCtx(ctx context.Context, b []byte) error {
