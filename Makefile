@@ -32,3 +32,4 @@ demo:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFrameReader -fuzztime 30s ./wire
+	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 30s ./mcptest

@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"errors"
+	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -171,5 +172,46 @@ func TestClosedSessionCallsFail(t *testing.T) {
 	s.Close()
 	if r := s.Call(context.Background(), echoReq()); r.Outcome != TransportError || !errors.Is(r.Err, ErrClosed) {
 		t.Fatalf("got %v %v", r.Outcome, r.Err)
+	}
+}
+
+// TestStreamReconnectWaitsForBackoff: with the server gone, the first
+// reconnect is tried at once and fails; the next call waits out the backoff
+// delay before trying again.
+func TestStreamReconnectWaitsForBackoff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: every dial is refused at once
+	live := startFakeTCP(t, func(env wire.Envelope, raw string) (fakeReply, bool) {
+		if string(wire.Member(env.Params, "name")) == `"bye"` {
+			return fakeReply{close: true}, true
+		}
+		return fakeReply{}, false
+	})
+	const initial = 200 * time.Millisecond
+	s := connectTCP(t, live, ClientOptions{Reconnect: Backoff{Initial: initial, Jitter: 0.25}})
+	s.dial = func(ctx context.Context) (streamIO, error) { // the server moves away
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return c.(*net.TCPConn), nil
+	}
+	s.Call(context.Background(), toolReq("bye"))
+	start := time.Now()
+	if r := s.Call(context.Background(), echoReq()); r.Outcome != TransportError {
+		t.Fatalf("first reconnect: %v", r.Outcome)
+	}
+	first := time.Since(start)
+	start = time.Now()
+	if r := s.Call(context.Background(), echoReq()); r.Outcome != TransportError {
+		t.Fatalf("second reconnect: %v", r.Outcome)
+	}
+	if waited := time.Since(start); waited < initial*3/4 || first > initial/2 {
+		t.Fatalf("first attempt after %v, second after %v; want at once, then >= %v", first, waited, initial*3/4)
 	}
 }

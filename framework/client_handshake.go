@@ -18,6 +18,7 @@ type roundTripper func(ctx context.Context, method string, params, meta []byte) 
 // discover result that lists 2026 or a modern -32022.
 func handshake(ctx context.Context, opts ClientOptions, rt roundTripper) (*streamState, error) {
 	want := opts.Protocol
+	hint := "" // the newest legacy version a modern answer named
 	if want == "" || wire.IsModern(want) {
 		v := wire.Version20260728
 		for try := 0; try < 2; try++ {
@@ -35,14 +36,18 @@ func handshake(ctx context.Context, opts ClientOptions, rt roundTripper) (*strea
 			r := rt(dctx, "server/discover", nil, meta)
 			switch {
 			case r.Outcome == OK:
-				if supportsVersion(r.Result, v) {
+				ok, best := supportsVersion(r.Result, v)
+				if ok {
 					return &streamState{protocol: v, meta: meta, serverInfo: serverInfoOf(r.Result, true)}, nil
 				}
+				hint = best
 			case r.Outcome == RPCError && r.Code == wire.CodeUnsupportedProtocolVersion:
-				if nv := supportedFrom(r.Err); nv != "" && nv != v && wire.IsModern(nv) {
+				nv := supportedFrom(r.Err)
+				if nv != "" && nv != v && wire.IsModern(nv) && want == "" {
 					v = nv
 					continue
 				}
+				hint = nv
 			case (r.Outcome == TransportError && r.Code == 0) || (r.Outcome == Cancelled && ctx.Err() != nil):
 				// the connection failed (an HTTP status instead falls back)
 				return nil, r.Err
@@ -53,13 +58,18 @@ func handshake(ctx context.Context, opts ClientOptions, rt roundTripper) (*strea
 			return nil, fmt.Errorf("server does not accept protocol %s", want)
 		}
 	}
-	return initialize(ctx, opts, rt, want)
+	return initialize(ctx, opts, rt, want, hint)
 }
 
-func initialize(ctx context.Context, opts ClientOptions, rt roundTripper, want string) (*streamState, error) {
+// initialize runs the legacy handshake asking for want, or (want "") for
+// hint when the server named a legacy version, else the newest legacy one.
+func initialize(ctx context.Context, opts ClientOptions, rt roundTripper, want, hint string) (*streamState, error) {
 	ask := want
 	if ask == "" {
 		ask = wire.Version20251125
+		if hint != "" && !wire.IsModern(hint) {
+			ask = hint
+		}
 	}
 	params, _ := json.Marshal(map[string]any{
 		"protocolVersion": ask,
@@ -89,22 +99,27 @@ func initialize(ctx context.Context, opts ClientOptions, rt roundTripper, want s
 	return &streamState{protocol: res.ProtocolVersion, serverInfo: res.ServerInfo}, nil
 }
 
-func supportsVersion(result []byte, v string) bool {
+// supportsVersion reports whether a discover result lists v (a result
+// without the list is trusted), and the newest version of the list the
+// client speaks.
+func supportsVersion(result []byte, v string) (bool, string) {
 	var d struct {
 		Supported []string `json:"supportedVersions"`
 	}
 	if json.Unmarshal(result, &d) != nil {
-		return false
+		return false, ""
 	}
 	if d.Supported == nil {
-		return true // a discover result without the list: trust it
+		return true, ""
 	}
+	ok, best := false, ""
 	for _, s := range d.Supported {
-		if s == v {
-			return true
+		ok = ok || s == v
+		if knownVersion(s) && s > best {
+			best = s
 		}
 	}
-	return false
+	return ok, best
 }
 
 func serverInfoOf(result []byte, modern bool) json.RawMessage {

@@ -42,6 +42,12 @@ func TestStreamHandshakePicksGeneration(t *testing.T) {
 		}
 		return fakeReply{}, false
 	}
+	oldModern := func(env wire.Envelope, raw string) (fakeReply, bool) {
+		if env.MethodName() == "server/discover" {
+			return reply(`{"jsonrpc":"2.0","id":` + string(env.ID) + `,"error":{"code":-32022,"message":"unsupported","data":{"supported":["2025-06-18"],"requested":"2026-07-28"}}}`), true
+		}
+		return fakeReply{}, false
+	}
 	tests := []struct {
 		name     string
 		h        fakeHandler
@@ -49,6 +55,7 @@ func TestStreamHandshakePicksGeneration(t *testing.T) {
 		want     string
 		info     string
 	}{
+		{"the legacy version a -32022 names", oldModern, "", wire.Version20250618, `{"name":"fake","version":"1"}`},
 		{"newest by default on a dual-era server", nil, "", wire.Version20260728, `{"name":"fake","version":"1"}`},
 		{"legacy fallback when discover is unknown", legacyOnly, "", wire.Version20251125, `{"name":"fake","version":"1"}`},
 		{"explicit 2025-06-18", nil, wire.Version20250618, wire.Version20250618, `{"name":"fake","version":"1"}`},

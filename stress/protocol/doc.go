@@ -15,9 +15,12 @@
 // Verdicts: "expected" (the answer is one the spec allows), "MISMATCH" (a
 // finding: the server answered, but not as the spec says), "HANG" (the
 // server stopped answering on the connection after the case), "CRASH" (the
-// server no longer answers at all, or the stdio process died), "skipped"
+// server no longer answers a fresh session, or the stdio process exited on
+// a case where closing is not an allowed answer: over stdio the process is
+// the server), "ERROR" (no session could be opened for the case), "skipped"
 // (the case does not apply: transport, generation or no token configured).
 // The suite (the //go:build stress tests in this directory) fails on any
-// HANG or CRASH for every server, and on any MISMATCH only for the
-// reference server, where every case must be as expected.
+// HANG, CRASH or ERROR for every server, and on any MISMATCH only for the
+// reference server, where every case must be as expected. README.md has
+// the case table, the servers and their results.
 package protocol

@@ -35,7 +35,9 @@ func TestRunAgainstInProcessServers(t *testing.T) {
 			{"unknown method", Legacy}:            VerdictMismatch, // 400 text/plain, no JSON-RPC error
 			{"missing bearer token", Modern}:      VerdictSkipped,
 		}},
-		{"mcp-go over tcp", func(t *testing.T) string { return adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), adapter.Options{}) }, nil},
+		{"mcp-go over tcp", func(t *testing.T) string {
+			return adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), adapter.Options{})
+		}, nil},
 		{"mcp-go over stateless http", func(t *testing.T) string {
 			return adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})
 		}, nil},

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/mcpstress/mcpstress/wire"
 )
@@ -245,10 +247,10 @@ func (s *session) send(ctx context.Context, ex exchange) (Answer, string) {
 	return a, r.header.Get(wire.HeaderSessionID)
 }
 
+// isClosedErr reports whether a write failed because the peer is gone.
 func isClosedErr(err error) bool {
-	s := err.Error()
-	return bytes.Contains([]byte(s), []byte("broken pipe")) || bytes.Contains([]byte(s), []byte("closed")) ||
-		bytes.Contains([]byte(s), []byte("connection reset"))
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func mustJSON(v any) []byte {

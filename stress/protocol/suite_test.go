@@ -49,7 +49,9 @@ func builtinTargets() []suiteTarget {
 		return func(t *testing.T) Target { return mustParse(t, adapter.ServeSDK(t, adapter.NewSDKEchoServer(), opts)) }
 	}
 	mcpgo := func(opts adapter.Options) func(t *testing.T) Target {
-		return func(t *testing.T) Target { return mustParse(t, adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), opts)) }
+		return func(t *testing.T) Target {
+			return mustParse(t, adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), opts))
+		}
 	}
 	everything := func(t *testing.T) string {
 		root, err := filepath.Abs(filepath.Join("..", ".."))

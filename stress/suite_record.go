@@ -1,0 +1,228 @@
+package stress
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/report"
+)
+
+// T is one test's entry in the suite's report. Suite.Test returns it; when
+// the test ends (pass, fail, skip or a fatal stop) its node is added to the
+// report with the test's verdict and the report files are rewritten, so an
+// interrupted or failing run still leaves reports.
+type T struct {
+	s     *Suite
+	tb    testing.TB
+	start time.Time
+
+	mu   sync.Mutex
+	node *report.Node
+	skip string
+}
+
+// Test starts the report entry of tb's test.
+func (s *Suite) Test(tb testing.TB) *T {
+	tb.Helper()
+	t := &T{s: s, tb: tb, start: time.Now(), node: &report.Node{Name: tb.Name(), Kind: report.KindTest}}
+	tb.Cleanup(t.finish)
+	return t
+}
+
+// Record attaches a run's summary to the test: the seed's metrics, counts
+// and, the first time a summary is recorded in this process, its interval
+// series and histograms (tests that judge one shared run do not repeat
+// them). The checks are judged as in Check.
+func (t *T) Record(sum *framework.Summary, checks ...Check) {
+	t.tb.Helper()
+	t.s.mu.Lock()
+	full := sum != nil && !t.s.recorded[sum]
+	if full {
+		t.s.recorded[sum] = true
+	}
+	started := t.s.started
+	t.s.mu.Unlock()
+	n := SummaryNode(t.tb.Name(), sum, started, full)
+	if sum != nil && !full {
+		n.Warnings = append(n.Warnings, fmt.Sprintf("judges the shared run %q; its series are under the test that ran it", sum.Scenario))
+	}
+	t.mu.Lock()
+	t.node.Metrics = append(t.node.Metrics, n.Metrics...)
+	t.node.Series = append(t.node.Series, n.Series...)
+	t.node.Histograms = append(t.node.Histograms, n.Histograms...)
+	t.node.Tables = append(t.node.Tables, n.Tables...)
+	t.node.Warnings = append(t.node.Warnings, n.Warnings...)
+	for k, v := range n.Counts {
+		t.node.AddCount(k, v)
+	}
+	t.mu.Unlock()
+	for _, c := range checks {
+		t.Check(c)
+	}
+}
+
+// Check records c and reports it in the test log; a failed check fails the
+// test (without stopping it). A skipped check is logged and reported as a
+// warning, never as a pass. It returns c.Pass.
+func (t *T) Check(c Check) bool {
+	t.tb.Helper()
+	t.mu.Lock()
+	if c.Skip != "" {
+		t.node.Warnings = append(t.node.Warnings, fmt.Sprintf("not judged: %s: %s", c.Expr, c.Skip))
+	} else {
+		t.node.Thresholds = append(t.node.Thresholds, c.reportThreshold())
+		if c.Pass {
+			t.node.Assertions.Passed++
+		} else {
+			t.node.Assertions.Failed++
+		}
+	}
+	t.mu.Unlock()
+	if c.Skip == "" && !c.Pass {
+		t.tb.Errorf("%s", c)
+	} else {
+		t.tb.Logf("%s", c)
+	}
+	return c.Pass
+}
+
+// Skip ends the test as skipped with reason, which the report keeps.
+func (t *T) Skip(reason string) {
+	t.tb.Helper()
+	t.mu.Lock()
+	t.skip = reason
+	t.mu.Unlock()
+	t.tb.Skip(reason)
+}
+
+// Metric adds a metric to the test's node.
+func (t *T) Metric(name, unit string, v float64, better report.Better) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.AddMetric(name, unit, v, better)
+}
+
+// Series adds a series to the test's node.
+func (t *T) Series(s report.Series) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.Series = append(t.node.Series, s)
+}
+
+// Table adds a table to the test's node.
+func (t *T) Table(tab report.Table) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.Tables = append(t.node.Tables, tab)
+}
+
+// Warn adds a warning to the test's node and the log.
+func (t *T) Warn(format string, args ...any) {
+	t.tb.Helper()
+	w := fmt.Sprintf(format, args...)
+	t.tb.Logf("warning: %s", w)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.Warnings = append(t.node.Warnings, w)
+}
+
+// Fault records an injected fault at time at (a band on the test's charts)
+// and counts it on the Prometheus exporter.
+func (t *T) Fault(kind string, at, end time.Time, detail string) {
+	started := t.s.Started()
+	ev := report.FaultEvent{Kind: kind, Start: max(at.Sub(started), 0), Detail: detail}
+	if !end.IsZero() {
+		ev.End = max(end.Sub(started), ev.Start)
+	}
+	exp := t.s.Exporter()
+	exp.FaultStarted(kind)
+	if !end.IsZero() {
+		exp.FaultEnded(kind)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.Faults = append(t.node.Faults, ev)
+}
+
+// Progress returns a framework progress callback that publishes each
+// interval to the report's event stream and the Prometheus exporter.
+func (t *T) Progress() func(framework.Progress) {
+	name := t.tb.Name()
+	return func(p framework.Progress) {
+		s := t.s
+		s.mu.Lock()
+		b, exp := s.builder, s.exporter
+		s.mu.Unlock()
+		if b != nil {
+			b.Progress(s.name, name,
+				report.Metric{Name: MetricMessagesPerSecond, Unit: "msg/s", Value: p.Rate},
+				report.Metric{Name: MetricLatencyP95, Unit: "ms", Value: float64(p.P95) / float64(time.Millisecond)})
+		}
+		if exp == nil {
+			return
+		}
+		st := report.State{Sessions: p.Sessions, AchievedRate: p.Rate}
+		if r := p.Interval.Resources; r != nil && r.Server != nil {
+			st.ServerRSSBytes, st.ServerCPUPercent = r.Server.RSSBytes, r.Server.CPUPercent
+		}
+		exp.SetState(st)
+		for op, c := range p.Interval.ByOp {
+			for _, o := range framework.Outcomes() {
+				exp.CountRequests(op, o.String(), c.Get(o))
+			}
+		}
+	}
+}
+
+// finish adds the node with the test's verdict and rewrites the reports.
+func (t *T) finish() {
+	t.mu.Lock()
+	n := t.node
+	n.Duration = time.Since(t.start)
+	if n.Start == 0 {
+		n.Start = max(t.start.Sub(t.s.Started()), 0)
+	}
+	switch {
+	case t.tb.Skipped():
+		n.Status = report.StatusSkipped
+		n.Message = t.skip
+	case t.tb.Failed():
+		n.Status = report.StatusFailed
+		if n.Message == "" {
+			n.Message = failureMessage(n)
+		}
+	default:
+		n.Status = report.StatusPassed
+	}
+	t.mu.Unlock()
+	t.s.mu.Lock()
+	b, ready := t.s.builder, t.s.ready
+	t.s.mu.Unlock()
+	if !ready {
+		t.tb.Logf("report: the suite was not set up (call suite.Main(m) from TestMain); nothing written")
+		return
+	}
+	b.AddResult(t.s.name, n)
+	if err := t.s.writeReports(); err != nil {
+		t.tb.Errorf("writing reports: %v", err)
+	}
+}
+
+// failureMessage names the failed checks, or says the test failed
+// otherwise (an assertion in the test body).
+func failureMessage(n *report.Node) string {
+	var failed []string
+	for _, th := range n.Thresholds {
+		if !th.Pass {
+			failed = append(failed, th.Expr)
+		}
+	}
+	if len(failed) == 0 {
+		return "the test failed (see its log)"
+	}
+	return "failed: " + strings.Join(failed, "; ")
+}
