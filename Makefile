@@ -31,5 +31,6 @@ demo:
 	STRESS_TEST_MODE=$(or $(DEMO_MODE),quick) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... | tee /dev/stderr | grep -E 'reports? (written|in)' || true
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzFrameReader -fuzztime 30s ./wire
+	for f in FuzzFrameReader FuzzScan FuzzSSEReader; do $(GO) test -run '^$$' -fuzz $$f -fuzztime 20s ./wire || exit 1; done
+	$(GO) test -run '^$$' -fuzz FuzzStreamConnAnswers -fuzztime 20s ./framework
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 30s ./mcptest
