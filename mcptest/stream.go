@@ -60,8 +60,8 @@ const maxSlowPerConn = 1024
 // long (sleep, cpu, or any request while a delay/stall/registry fault is
 // on) run in their own goroutine so they never hold up the pipeline.
 func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, maxFrame int) {
-	br := bufio.NewReaderSize(r, 64<<10) // FrameReader reuses it: same size
-	fr := wire.NewFrameReader(br, maxFrame)
+	br := bufio.NewReaderSize(r, 4<<10) // FrameReader reuses it: same size; small so idle connections stay cheap (100K work)
+	fr := wire.NewFrameReaderSize(br, maxFrame, 4<<10)
 	lw := &lineWriter{bw: bufio.NewWriterSize(w, 4<<10)} // larger replies bypass it
 	sess := &session{gate: true}
 	connCtx, cancel := context.WithCancel(ctx)
