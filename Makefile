@@ -20,7 +20,7 @@ stress:
 
 ## race: the packages with concurrency under the race detector
 race:
-	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/...
+	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/... ./adapter/... ./stress/protocol/ ./stress/ ./chaos/...
 
 ## bench: the wire and engine benchmarks (ratios to a raw ceiling measured in the same run)
 bench:

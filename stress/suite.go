@@ -116,6 +116,11 @@ func (s *Suite) run(m *testing.M) int {
 		return 2
 	}
 	fmt.Printf("mcpstress %s suite: mode %s, target %s, reports in %s\n", s.name, s.mode, s.TargetLabel(), s.dir)
+	if dir, err := framework.ProfilesDir(); err == nil {
+		if pl, err := framework.LoadProfile(os.DirFS(dir), s.name, s.mode); err == nil {
+			fmt.Printf("plan: %s\n", pl)
+		}
+	}
 
 	code := m.Run()
 
@@ -328,4 +333,34 @@ func Shared[T any](s *Suite, tb testing.TB, key string, fn func(tb testing.TB) T
 	v := fn(tb)
 	e.val, e.done, e.err = v, true, ""
 	return v
+}
+
+// Progress returns a framework progress callback for the named test that
+// publishes each interval to the report's event stream and, with
+// -prometheus, to the exporter (level gauges and request counts; latency
+// histograms need per-request observations the engine does not expose).
+func (s *Suite) Progress(test string) func(framework.Progress) {
+	return func(p framework.Progress) {
+		s.mu.Lock()
+		b, exp := s.builder, s.exporter
+		s.mu.Unlock()
+		if b != nil {
+			b.Progress(s.name, test,
+				report.Metric{Name: MetricMessagesPerSecond, Unit: "msg/s", Value: p.Rate},
+				report.Metric{Name: MetricLatencyP95, Unit: "ms", Value: float64(p.P95) / float64(time.Millisecond)})
+		}
+		if exp == nil {
+			return
+		}
+		st := report.State{Sessions: p.Sessions, AchievedRate: p.Rate}
+		if r := p.Interval.Resources; r != nil && r.Server != nil {
+			st.ServerRSSBytes, st.ServerCPUPercent = r.Server.RSSBytes, r.Server.CPUPercent
+		}
+		exp.SetState(st)
+		for op, c := range p.Interval.ByOp {
+			for _, o := range framework.Outcomes() {
+				exp.CountRequests(op, o.String(), c.Get(o))
+			}
+		}
+	}
 }

@@ -150,33 +150,7 @@ func (t *T) Fault(kind string, at, end time.Time, detail string) {
 
 // Progress returns a framework progress callback that publishes each
 // interval to the report's event stream and the Prometheus exporter.
-func (t *T) Progress() func(framework.Progress) {
-	name := t.tb.Name()
-	return func(p framework.Progress) {
-		s := t.s
-		s.mu.Lock()
-		b, exp := s.builder, s.exporter
-		s.mu.Unlock()
-		if b != nil {
-			b.Progress(s.name, name,
-				report.Metric{Name: MetricMessagesPerSecond, Unit: "msg/s", Value: p.Rate},
-				report.Metric{Name: MetricLatencyP95, Unit: "ms", Value: float64(p.P95) / float64(time.Millisecond)})
-		}
-		if exp == nil {
-			return
-		}
-		st := report.State{Sessions: p.Sessions, AchievedRate: p.Rate}
-		if r := p.Interval.Resources; r != nil && r.Server != nil {
-			st.ServerRSSBytes, st.ServerCPUPercent = r.Server.RSSBytes, r.Server.CPUPercent
-		}
-		exp.SetState(st)
-		for op, c := range p.Interval.ByOp {
-			for _, o := range framework.Outcomes() {
-				exp.CountRequests(op, o.String(), c.Get(o))
-			}
-		}
-	}
-}
+func (t *T) Progress() func(framework.Progress) { return t.s.Progress(t.tb.Name()) }
 
 // finish adds the node with the test's verdict and rewrites the reports.
 func (t *T) finish() {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/mcpstress/mcpstress/wire"
 )
@@ -106,8 +107,11 @@ func (s *session) close() {
 		s.conn.close()
 	}
 	if s.sid != "" {
-		// End the legacy HTTP session; the answer does not matter.
-		req, err := http.NewRequest(http.MethodDelete, s.p.target.URL, nil)
+		// End the legacy HTTP session; the answer does not matter, but a
+		// hung server must not hold the probe.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, s.p.target.URL, nil)
 		if err == nil {
 			req.Header.Set(wire.HeaderSessionID, s.sid)
 			if s.p.target.Token != "" {

@@ -1,0 +1,108 @@
+//go:build stress
+
+package baseline
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/stress"
+)
+
+// mainRun is the baseline load (the profile's level for the suite's mode),
+// run once per process by whichever test asks first and judged by several
+// tests.
+func mainRun(t *testing.T) (plan, *framework.Summary) {
+	t.Helper()
+	p := loadPlan(t)
+	key := "main/" + string(p.Mode) + "/" + suite.Target()
+	sum := stress.Shared(suite, t, key, func(tb testing.TB) *framework.Summary {
+		tb.Logf("plan: %s", p.Plan)
+		tb.Logf("the main baseline run is shared by TestBaseline150Connections, MessageDistribution, LatencyPercentiles, ErrorRate and MemoryStability; %s runs it", tb.Name())
+		sc := p.scenario("main", 0, p.mainInterval())
+		return stress.RunWith(tb, suite.Target(), sc, stress.Options{
+			Context:  suite.Context(),
+			NoFail:   true, // the tests judge it
+			Progress: suite.Progress(tb.Name()),
+		})
+	})
+	if sum == nil {
+		t.Fatal("the main baseline run produced no summary")
+	}
+	return p, sum
+}
+
+func TestBaseline150Connections(t *testing.T) {
+	tr := suite.Test(t)
+	p, sum := mainRun(t)
+	tr.Record(sum, throughputChecks(sum)...)
+	tr.Check(stress.Check{
+		Expr:     fmt.Sprintf("sessions opened == %d", p.level.Sessions),
+		Measured: float64(sum.Ramp.Opened),
+		Pass:     sum.Ramp.Opened == p.level.Sessions,
+		Detail:   fmt.Sprintf("%d of %d opened; errors: %v", sum.Ramp.Opened, sum.Ramp.Requested, sum.Ramp.Errors),
+	})
+	tr.Check(stress.Check{
+		Expr:     "every request accounted for (scheduled == ok + errors + dropped + cancelled)",
+		Measured: float64(sum.Conservation.Accounted),
+		Pass:     sum.Conservation.Holds,
+		Detail:   fmt.Sprintf("%d scheduled, %d accounted", sum.Conservation.Scheduled, sum.Conservation.Accounted),
+	})
+	tab := collectionPoints(p, sum)
+	tr.Table(tab)
+	t.Log(formatTable(tab))
+}
+
+func TestBaselineMessageDistribution(t *testing.T) {
+	tr := suite.Test(t)
+	p, sum := mainRun(t)
+	tr.Record(sum)
+	chk, u := distributionCheck(sum, p.distributionAlpha)
+	tr.Metric("session_count_cv", "", u.CV, report.BetterLower)
+	tr.Metric("session_count_min", "", float64(u.Min), "")
+	tr.Metric("session_count_max", "", float64(u.Max), "")
+	tr.Metric("distribution_chi_square_p", "", u.PValue, "")
+	tr.Metric("distribution_extreme_p", "", u.ExtremePValue, "")
+	tr.Check(chk)
+}
+
+func TestBaselineLatencyPercentiles(t *testing.T) {
+	tr := suite.Test(t)
+	_, sum := mainRun(t)
+	checks := latencyChecks(sum)
+	if len(checks) == 0 {
+		t.Fatal("the baseline profile defines no latency ceilings")
+	}
+	tr.Record(sum, checks...)
+	u := sum.Latency.Uncorrected
+	t.Logf("uncorrected (from the actual send): p50 %v p95 %v p99 %v max %v; schedule lag p99 %v",
+		u.P50, u.P95, u.P99, u.Max, sum.Latency.Lag.P99)
+}
+
+func TestBaselineErrorRate(t *testing.T) {
+	tr := suite.Test(t)
+	p, sum := mainRun(t)
+	tr.Record(sum, errorChecks(sum, p.level.ErrorRate)...)
+}
+
+func TestBaselineMemoryStability(t *testing.T) {
+	tr := suite.Test(t)
+	p, sum := mainRun(t)
+	tr.Record(sum)
+	checks, trend := memoryChecks(p, sum, suite.TargetLabel())
+	if trend.Samples > 0 {
+		tr.Metric("memory_slope_mb_per_s", "MB/s", trend.SlopeMBPerSecond, report.BetterLower)
+		tr.Metric("memory_growth_extrapolated_mb", "MB", trend.GrowthMB, report.BetterLower)
+		tr.Metric("memory_samples", "", float64(trend.Samples), "")
+	}
+	for _, c := range checks {
+		tr.Check(c)
+	}
+	// The growth criterion is the test: if it could not be judged the test
+	// is skipped with the reason, never passed.
+	if growth := checks[0]; growth.Skip != "" {
+		tr.Skip(growth.Skip)
+	}
+}
