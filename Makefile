@@ -5,8 +5,8 @@ PKGS_UNIT := $(shell $(GO) list ./... 2>/dev/null)
 
 .PHONY: test unit stress race bench demo fuzz vet
 
-## test: unit tests, then every stress suite in quick mode (what CI runs)
-test: vet unit stress
+## test: vet, unit tests, the race detector on the concurrent packages, then every stress suite in quick mode (what CI runs)
+test: vet unit race stress
 
 vet:
 	$(GO) vet ./...
