@@ -41,6 +41,10 @@ type Recovery struct {
 	// it includes one window length: the resolution of the measurement).
 	Recovered bool          `json:"recovered"`
 	Time      time.Duration `json:"time"`
+	// FirstBack is from the fault to the end of the first single interval
+	// after it whose rate reached Threshold (finer than Time, noisier); zero
+	// when none did.
+	FirstBack time.Duration `json:"first_back,omitempty"`
 	// MinRate is the lowest windowed rate after the fault (the depth of the
 	// collapse); Observed is how long after the fault the series runs.
 	MinRate  float64       `json:"min_rate"`
@@ -58,8 +62,8 @@ func (r Recovery) String() string {
 		return fmt.Sprintf("not recovered within %v of the fault: best %0.f/s of %0.f/s needed (pre-fault %0.f/s); %d failed requests",
 			r.Observed.Round(time.Millisecond), r.MinRate, r.Threshold, r.PreRate, r.FailedDuring)
 	}
-	return fmt.Sprintf("recovered in %v (≥ %.0f%% of the pre-fault %.0f/s over %v; lowest %.0f/s); %d failed requests in between",
-		r.Time.Round(time.Millisecond), r.Fraction*100, r.PreRate, r.Window, r.MinRate, r.FailedDuring)
+	return fmt.Sprintf("recovered in %v (≥ %.0f%% of the pre-fault %.0f/s over %v, so at least one window long; first single interval back after %v; lowest window %.0f/s); %d failed requests in between",
+		r.Time.Round(time.Millisecond), r.Fraction*100, r.PreRate, r.Window, r.FirstBack.Round(time.Millisecond), r.MinRate, r.FailedDuring)
 }
 
 // MeasureRecovery finds when the achieved rate came back after a fault at
@@ -126,6 +130,9 @@ func MeasureRecovery(points []RatePoint, at time.Time, opts RecoveryOptions) (Re
 		r.FailedDuring += points[i].Failed
 		if points[i].Start.Before(at) {
 			continue
+		}
+		if span := points[i].End.Sub(points[i].Start); r.FirstBack == 0 && span > 0 && float64(points[i].Answered)/span.Seconds() >= r.Threshold {
+			r.FirstBack = points[i].End.Sub(at)
 		}
 		// The window ending with point i: whole points from j to i,
 		// starting at or after the fault, spanning at least Window.

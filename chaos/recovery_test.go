@@ -78,7 +78,7 @@ func TestMeasureRecoveryIgnoresTheIntervalTheFaultFellInto(t *testing.T) {
 	// Whole windows after the fault start at interval 5; the first at full
 	// rate is [8..11], ending at 3 s: 1.9 s after the fault.
 	// The lowest full window is [5..8]: 250 answered in 1 s.
-	if !r.Recovered || r.Time != 1900*time.Millisecond || r.MinRate != 250 {
+	if !r.Recovered || r.Time != 1900*time.Millisecond || r.MinRate != 250 || r.FirstBack != 1150*time.Millisecond {
 		t.Fatalf("got %+v, want recovered after 1.9s with a minimum of 250/s", r)
 	}
 }

@@ -64,6 +64,11 @@ type Scenario struct {
 	// GracefulStop is how long in-flight requests may finish after the load
 	// duration before they are cancelled.
 	GracefulStop time.Duration `json:"graceful_stop,omitempty"`
+	// AllowEarlyStop says the caller stops the run on purpose (by
+	// cancelling its context before the duration ends, e.g. a chaos suite
+	// that ends load when a fault is seen): a run stopped early is then not
+	// a problem of the Summary. Thresholds with "abort" still fail.
+	AllowEarlyStop bool `json:"allow_early_stop,omitempty"`
 
 	Config Config `json:"config"`
 }

@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// errRequestTimeout is the cause of a request's own deadline, to tell it
+// from a stop of the run.
+var errRequestTimeout = errors.New("request timed out (message_timeout)")
+
 // Executor generates load on open sessions until ctx ends or its plan does.
 // Every request it schedules must reach rec exactly once, whatever happens;
 // Scheduled counts them, so the conservation check can hold it to that.
@@ -85,21 +89,29 @@ func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 	ctx := e.Calls
 	var cancel context.CancelFunc
 	if e.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, e.Timeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout, errRequestTimeout)
 	}
 	before := time.Now()
 	resp := e.Sessions[sess].Call(ctx, e.wl.reqs[op])
 	done := time.Now()
 	outcome := resp.Outcome
-	switch {
-	case outcome == OK || outcome == ToolError || outcome == RPCError:
-		// An answer is an answer, even if it raced the stop.
-	case e.Calls.Err() != nil:
-		// The run stopped while it was in flight.
-		outcome = Cancelled
-	case outcome == Cancelled && ctx.Err() == context.DeadlineExceeded:
-		// Our per-request deadline, not a stop of the run.
-		outcome = Timeout
+	// Only a context end is reinterpreted: an answer or a transport error
+	// stays what it was even if the run stopped meanwhile (a failure must
+	// not hide as a cancellation). A Cancelled or Timeout is ours to
+	// classify: our per-request deadline is a Timeout; otherwise the run's
+	// stop (which may itself be a deadline of the caller's context) is a
+	// Cancelled.
+	if outcome == Cancelled || outcome == Timeout {
+		switch {
+		case ctx != e.Calls && errors.Is(context.Cause(ctx), errRequestTimeout):
+			outcome = Timeout
+		case e.Calls.Err() != nil:
+			outcome = Cancelled
+		case outcome == Cancelled:
+			// Nothing stopped it: the session gave up by itself, and a
+			// cancellation would drop out of every error rate.
+			outcome = TransportError
+		}
 	}
 	if cancel != nil {
 		cancel()

@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,16 +99,41 @@ func (r SessionRamp) Open(ctx context.Context, target Target) ([]Session, RampSt
 	return out, stats
 }
 
-// closeSessions closes every session, a bounded number at a time.
-func closeSessions(sessions []Session) {
-	sem := make(chan struct{}, 64)
-	var wg sync.WaitGroup
-	for _, s := range sessions {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			_ = s.Close()
-		})
+// closeSessions closes every session, a bounded number at a time, and waits
+// for all of them.
+func closeSessions(sessions []Session) { closeSessionsWithin(sessions, 0) }
+
+// closeSessionsWithin closes every session, a bounded number at a time, and
+// waits at most timeout (0: no limit) for them. It returns how many had not
+// closed by then: a hung Close must not hang the run. Those closes carry on
+// in the background and end when their Close returns.
+func closeSessionsWithin(sessions []Session, timeout time.Duration) (unclosed int) {
+	var closed atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sem := make(chan struct{}, 64)
+		var wg sync.WaitGroup
+		for _, s := range sessions {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				_ = s.Close()
+				closed.Add(1)
+			})
+		}
+		wg.Wait()
+	}()
+	if timeout <= 0 {
+		<-done
+		return 0
 	}
-	wg.Wait()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return 0
+	case <-t.C:
+		return len(sessions) - int(closed.Load())
+	}
 }

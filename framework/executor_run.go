@@ -12,6 +12,11 @@ import (
 type RunOptions struct {
 	// ServerPID is the server process to sample (0: not ours, not sampled).
 	ServerPID int
+	// ServerPIDFunc, when set, is asked for the server's PID before every
+	// sample (a chaos suite that restarts the server returns the new one);
+	// it overrides ServerPID and must be safe to call from another
+	// goroutine.
+	ServerPIDFunc func() int
 	// Progress, when set, is called after every collection interval from
 	// the collector goroutine.
 	Progress func(Progress)
@@ -95,18 +100,29 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 		return nil, err
 	}
 
-	sum := &Summary{Scenario: sc.Name, Model: model, Target: target.String(), Plan: plan}
+	sum := &Summary{Scenario: sc.Name, Model: model, Target: target.String(), Plan: plan, AllowEarlyStop: sc.AllowEarlyStop}
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 
 	sessions, ramp := SessionRamp{Sessions: sc.Sessions, Rate: sc.ConnectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
 	sum.Ramp = ramp
-	defer closeSessions(sessions)
+	defer func() {
+		// Bounded: a session whose Close hangs must not hang Run.
+		if n := closeSessionsWithin(sessions, cfg.MessageTimeout); n > 0 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d of %d sessions did not close within %v (message_timeout); left closing in the background", n, len(sessions), cfg.MessageTimeout))
+		}
+	}()
 	if ramp.Failed > 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d of %d sessions failed to open: %v", ramp.Failed, ramp.Requested, ramp.Errors))
 	}
 	sampler := NewSampler(opts.ServerPID)
-	first := sampler.Sample(time.Now())
+	sample := func(now time.Time) ResourceSample {
+		if opts.ServerPIDFunc != nil {
+			sampler.SetPID(opts.ServerPIDFunc())
+		}
+		return sampler.Sample(now)
+	}
+	first := sample(time.Now())
 	sum.ResourcesStart = &first
 
 	var env *ExecEnv
@@ -119,7 +135,7 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 	if env == nil || runCtx.Err() != nil {
 		now := time.Now()
 		sum.Start, sum.End = now, now
-		finish(sum, rec, ts, sampler, 0, 0, now)
+		finish(sum, rec, ts, sample, 0, 0, now)
 		if cause := context.Cause(runCtx); cause != nil {
 			sum.Aborted = cause.Error()
 		}
@@ -175,7 +191,7 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 			now := time.Now()
 			snap := rec.Rotate(lastTick, now)
 			lastTick = now
-			rec.attachResources(sampler.Sample(now))
+			rec.attachResources(sample(now))
 			cumErrors += snap.Counts.Errors()
 			cumDropped += snap.Counts.Dropped
 			if r := ts.check(rec, now.Sub(start)); r != nil {
@@ -230,7 +246,7 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 	if loadDur > 0 && runCtx.Err() == nil {
 		ranDur = loadDur // the plan ran its course
 	}
-	finish(sum, rec, ts, sampler, ranDur, env.Scheduled(), lastTick)
+	finish(sum, rec, ts, sample, ranDur, env.Scheduled(), lastTick)
 	if open, ok := exec.(OpenExecutor); ok && sum.LoadDuration > 0 {
 		sum.OfferedRate = open.Pacer.Hits(sum.LoadDuration) / sum.LoadDuration.Seconds()
 	} else if sum.LoadDuration > 0 {
@@ -244,10 +260,10 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 
 // finish takes the last interval, checks thresholds over the whole run and
 // fills the summary's counts, latencies and conservation.
-func finish(sum *Summary, rec *Recorder, ts *thresholdSet, sampler *Sampler, loadDur time.Duration, scheduled uint64, lastTick time.Time) {
+func finish(sum *Summary, rec *Recorder, ts *thresholdSet, sample func(time.Time) ResourceSample, loadDur time.Duration, scheduled uint64, lastTick time.Time) {
 	now := time.Now()
 	rec.Rotate(lastTick, now) // always: samples after the last tick must count
-	last := sampler.Sample(now)
+	last := sample(now)
 	rec.attachResources(last)
 	sum.ResourcesEnd = &last
 	set, counts, byOp, codes := rec.Totals()
@@ -258,7 +274,7 @@ func finish(sum *Summary, rec *Recorder, ts *thresholdSet, sampler *Sampler, loa
 	if len(codes) > 0 {
 		sum.RPCCodes = codes
 	}
-	sum.ErrorRate, sum.DropRate = counts.ErrorRate(), counts.DropRate()
+	sum.ErrorRate, sum.DropRate, sum.FailureRate = counts.ErrorRate(), counts.DropRate(), counts.FailureRate()
 	sum.Histograms, sum.Latency = set, set.stats()
 	if loadDur > 0 {
 		sum.AchievedRate = float64(counts.Answered()) / loadDur.Seconds()
@@ -266,6 +282,11 @@ func finish(sum *Summary, rec *Recorder, ts *thresholdSet, sampler *Sampler, loa
 	}
 	sum.Intervals, sum.IntervalsEvicted = rec.Series()
 	sum.SessionCounts = rec.SessionCounts()
+	if n := sum.Ramp.Opened; n < len(sum.SessionCounts) {
+		// The recorder was sized for every requested session; only the
+		// opened ones carried load, so the rest would read as idle.
+		sum.SessionCounts = sum.SessionCounts[:n]
+	}
 	sum.Thresholds = ts.final(set, counts, loadDur)
 	sum.Conservation = Conservation{Scheduled: scheduled, Accounted: counts.Total(), Holds: scheduled == counts.Total()}
 	if n := rec.Clamped(); n > 0 {

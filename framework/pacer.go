@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -114,16 +115,21 @@ func (c ConstantRate) At(n uint64) (time.Duration, bool) {
 	if c.Freq <= 0 || c.Per <= 0 {
 		return 0, false
 	}
-	// n*Per/Freq without overflow for any realistic n (500K/s for 24 h is
-	// 4.3e10 hits; Per is typically 1e9 ns, so split the product).
+	// ceil(n*Per/Freq) in 128-bit arithmetic, so no product overflows
+	// whatever the rate (1e7 per hour times n is beyond 64 bits).
 	per, freq := uint64(c.Per), uint64(c.Freq)
-	q, r := n/freq, n%freq
-	whole := q * per
-	if per != 0 && whole/per != q {
-		return 0, false
+	hi, lo := bits.Mul64(n, per)
+	if hi >= freq {
+		return 0, false // the quotient does not fit in 64 bits
 	}
-	frac := (r*per + freq - 1) / freq // r < freq, so r*per fits for per < 1.8e10/freq
-	at := whole + frac
+	q, rem := bits.Div64(hi, lo, freq)
+	at := q
+	if rem != 0 {
+		at++
+		if at == 0 {
+			return 0, false
+		}
+	}
 	if at > math.MaxInt64 {
 		return 0, false
 	}

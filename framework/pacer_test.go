@@ -2,6 +2,8 @@ package framework
 
 import (
 	"math"
+	"math/big"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +202,64 @@ func TestPacerValidateListsEveryProblem(t *testing.T) {
 	}
 	if err := PerSecond(1).Validate(); err != nil {
 		t.Errorf("valid constant rate: %v", err)
+	}
+}
+
+// The reviewer's case: Freq·Per beyond 64 bits must not wrap. Hit 9999999
+// of 1e7 per hour is just before the hour, after hit 5e6 at half an hour.
+func TestConstantRateAtDoesNotOverflowForLargeFreqTimesPer(t *testing.T) {
+	c := ConstantRate{Freq: 1e7, Per: time.Hour}
+	tests := []struct {
+		n    uint64
+		want time.Duration
+	}{
+		{5e6, 30 * time.Minute},
+		{9999999, time.Hour - 360*time.Microsecond},
+		{1e7, time.Hour},
+		{1e9, 100 * time.Hour},
+	}
+	for _, tt := range tests {
+		got, ok := c.At(tt.n)
+		if !ok || got != tt.want {
+			t.Errorf("At(%d) = %v, %v; want %v", tt.n, got, ok, tt.want)
+		}
+	}
+	if a, _ := c.At(9999999); a <= mustAt(t, c, 5e6) {
+		t.Errorf("At(9999999) = %v not after At(5e6)", a)
+	}
+	// A time beyond what a Duration holds is reported as out of the plan.
+	if at, ok := (ConstantRate{Freq: 1, Per: time.Duration(math.MaxInt64)}).At(2); ok {
+		t.Errorf("At beyond MaxInt64 = %v, ok", at)
+	}
+}
+
+func mustAt(t *testing.T, p Pacer, n uint64) time.Duration {
+	t.Helper()
+	at, ok := p.At(n)
+	if !ok {
+		t.Fatalf("At(%d) not in the plan", n)
+	}
+	return at
+}
+
+// Property: for any frequency and period, At is non-decreasing in n and
+// equals ceil(n·Per/Freq) computed exactly (math/big as the oracle).
+func TestConstantRateAtIsMonotonicForAnyFreqAndPer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2)) // fixed seed: deterministic
+	for i := 0; i < 2000; i++ {
+		c := ConstantRate{Freq: 1 + rng.IntN(1<<30), Per: time.Duration(1 + rng.Int64N(int64(1000*time.Hour)))}
+		n := rng.Uint64N(1 << 40)
+		a, okA := c.At(n)
+		b, okB := c.At(n + 1 + rng.Uint64N(1<<20))
+		if okA && okB && b < a {
+			t.Fatalf("%+v: At(%d) = %v > a later hit's %v", c, n, a, b)
+		}
+		exact := new(big.Int).Mul(new(big.Int).SetUint64(n), big.NewInt(int64(c.Per)))
+		exact.Add(exact, big.NewInt(int64(c.Freq-1)))
+		exact.Quo(exact, big.NewInt(int64(c.Freq)))
+		fits := exact.IsInt64()
+		if okA != fits || (fits && int64(a) != exact.Int64()) {
+			t.Fatalf("%+v: At(%d) = %v, %v; want %v (fits %v)", c, n, a, okA, exact, fits)
+		}
 	}
 }

@@ -304,8 +304,15 @@ func ProfilesDir() (string, error) {
 // Scenario builds the load scenario of one level for this mode: the level's
 // sessions and rate, the mode's level duration (or its duration), the
 // workload given, and thresholds from the level's targets (throughput at
-// least MinRate and at most MaxRate, latency ceilings, error rate) plus the
-// profile's own. Callers adjust the result (ramp, config) before running.
+// least MinRate and at most MaxRate, latency ceilings, error rate, drop rate)
+// plus the profile's own. Callers adjust the result (ramp, config) before
+// running.
+//
+// The drop ceiling is the level's error-rate ceiling: the seed counts
+// "failed messages", and a request the engine had to drop (no free session
+// slot at its intended time) is a message the user never got answered, so
+// it may be no more frequent than an error. error_rate itself leaves drops
+// out (the server never saw them), hence the separate threshold.
 func (pl Plan) Scenario(level Level, wl Workload) Scenario {
 	d := pl.LevelDuration.D()
 	if d == 0 {
@@ -349,6 +356,7 @@ func (pl Plan) Scenario(level Level, wl Workload) Scenario {
 	}
 	if level.ErrorRate > 0 {
 		add("error_rate < %g%%", level.ErrorRate*100)
+		add("drop_rate < %g%%", level.ErrorRate*100)
 	}
 	for _, t := range pl.Profile.Thresholds {
 		if th, err := ParseThreshold(t); err == nil {

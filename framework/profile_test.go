@@ -149,11 +149,48 @@ func TestPlanScenarioCarriesTheLevelTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(sc.Thresholds, "; ")
-	want := "throughput >= 4500/s; throughput <= 5500/s; p50 <= 40ms; p95 <= 102ms; p99 <= 150ms; max <= 300ms; error_rate < 0.1%"
+	want := "throughput >= 4500/s; throughput <= 5500/s; p50 <= 40ms; p95 <= 102ms; p99 <= 150ms; max <= 300ms; error_rate < 0.1%; drop_rate < 0.1%"
 	if got != want {
 		t.Errorf("thresholds\n got %s\nwant %s", got, want)
 	}
 	if sc.Sessions != 150 || sc.Rate != 5000 || sc.Duration != 5*time.Second {
 		t.Errorf("scenario %+v", sc)
+	}
+}
+
+// Every level of every shipped profile is judged on errors and on drops,
+// both at the seed's error-rate ceiling (a dropped request is a failed
+// message to the user).
+func TestPlanScenarioChecksErrorsAndDropsAtEveryLevel(t *testing.T) {
+	dir, err := ProfilesDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl := Workload{Ops: []Operation{Ping()}}
+	for _, suite := range []string{"baseline", "scale", "sustained", "chaos", "cascading"} {
+		pl, err := LoadProfile(os.DirFS(dir), suite, ModeQuick)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range pl.Profile.Levels {
+			t.Run(suite+"/"+l.Name, func(t *testing.T) {
+				if l.ErrorRate <= 0 {
+					t.Fatalf("level %q has no error-rate ceiling", l.Name)
+				}
+				ths, err := ParseThresholds(pl.Scenario(l, wl).Thresholds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found := map[string]bool{}
+				for _, th := range ths {
+					if (th.Metric == "error_rate" || th.Metric == "drop_rate") && th.Op == "<" && th.Value == l.ErrorRate {
+						found[th.Metric] = true
+					}
+				}
+				if !found["error_rate"] || !found["drop_rate"] {
+					t.Errorf("thresholds %v; want error_rate and drop_rate < %g", ths, l.ErrorRate)
+				}
+			})
+		}
 	}
 }

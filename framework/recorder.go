@@ -191,6 +191,9 @@ func (r *Recorder) Record(worker int, s Sample) {
 	if op < 0 || op >= len(r.ops) {
 		op = 0 // cannot happen from the executors; never lose the count
 	}
+	if int(s.Outcome) >= NumOutcomes {
+		s.Outcome = TransportError // a session bug must not panic or lose the count
+	}
 	var clamped bool
 	sh.mu.Lock()
 	sh.counts[op][s.Outcome]++
@@ -464,13 +467,26 @@ func (c OutcomeCounts) Errors() uint64 {
 }
 
 // ErrorRate is Errors over the requests that were sent and ended (every
-// outcome but dropped and cancelled); 0 when there were none.
+// outcome but dropped and cancelled); 0 when there were none. It leaves
+// dropped requests out on purpose (the server never saw them): judge those
+// with DropRate, or both together with FailureRate.
 func (c OutcomeCounts) ErrorRate() float64 {
 	ended := c.OK + c.Errors()
 	if ended == 0 {
 		return 0
 	}
 	return float64(c.Errors()) / float64(ended)
+}
+
+// FailureRate is what a user saw fail: errors, timeouts and dropped requests
+// over every scheduled request that was not cancelled by the end of the run;
+// 0 when there were none. Unlike ErrorRate it counts drops.
+func (c OutcomeCounts) FailureRate() float64 {
+	t := c.Total() - c.Cancelled
+	if t == 0 {
+		return 0
+	}
+	return float64(c.Errors()+c.Dropped) / float64(t)
 }
 
 // DropRate is Dropped over every scheduled request; 0 when there were none.

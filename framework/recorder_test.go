@@ -237,3 +237,18 @@ func BenchmarkRotate(b *testing.B) {
 		r.Rotate(t0, t0.Add(time.Second))
 	}
 }
+
+// A session returning an Outcome the engine does not know must not panic
+// the recorder or lose the request: it counts as a transport error.
+func TestRecordClampsAnOutOfRangeOutcome(t *testing.T) {
+	rec := newTestRecorder(t, RecorderConfig{Sessions: 1})
+	for _, o := range []Outcome{Outcome(NumOutcomes), Outcome(200), Outcome(255)} {
+		rec.Record(0, Sample{Op: 0, Session: 0, Outcome: o})
+	}
+	t0 := time.Unix(0, 0)
+	rec.Rotate(t0, t0.Add(time.Second))
+	_, counts, _, _ := rec.Totals()
+	if counts.TransportError != 3 || counts.Total() != 3 {
+		t.Fatalf("counts %+v; want 3 transport errors", counts)
+	}
+}

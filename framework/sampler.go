@@ -32,13 +32,21 @@ type ProcessSample struct {
 	Err string `json:"error,omitempty"`
 }
 
-// SelfSample is the test process, read from runtime/metrics.
+// SelfSample is the test process: memory, goroutines and GC from
+// runtime/metrics, CPU from the kernel's accounting (getrusage).
 type SelfSample struct {
-	HeapBytes  uint64        `json:"heap_bytes"`  // live and unswept heap objects
-	TotalBytes uint64        `json:"total_bytes"` // all memory mapped by the Go runtime
-	Goroutines uint64        `json:"goroutines"`
-	GCCycles   uint64        `json:"gc_cycles"`   // cumulative
-	CPUPercent float64       `json:"cpu_percent"` // since the previous sample
+	HeapBytes  uint64 `json:"heap_bytes"`  // live and unswept heap objects
+	TotalBytes uint64 `json:"total_bytes"` // all memory mapped by the Go runtime
+	Goroutines uint64 `json:"goroutines"`
+	GCCycles   uint64 `json:"gc_cycles"` // cumulative
+	// CPUPercent is user+system CPU time the process used since the
+	// previous sample over the wall time between them (100 = one core
+	// busy); 0 in the first sample and where getrusage is unavailable.
+	CPUPercent float64 `json:"cpu_percent"`
+	// GCCPUPct is the share of the runtime's available CPU (GOMAXPROCS ×
+	// wall, /cpu/classes/total) spent in GC since the previous sample, from
+	// /cpu/classes/gc/total ÷ /cpu/classes/total. The runtime updates both
+	// at GC, so it is 0 when no GC ran in between.
 	GCCPUPct   float64       `json:"gc_cpu_percent"`
 	GCPauses   uint64        `json:"gc_pauses"` // pauses in this interval
 	GCPauseP50 time.Duration `json:"gc_pause_p50"`
@@ -52,12 +60,18 @@ type SelfSample struct {
 type Sampler struct {
 	pid      int
 	procRoot string
-	clockHz  float64
-	samples  []metrics.Sample
-	index    map[string]int
+	// clockHz is the unit of utime/stime in /proc/<pid>/stat: Linux's
+	// USER_HZ, which the kernel fixes at 100 for user space on every ABI Go
+	// supports (whatever CONFIG_HZ is), so it is not read from sysconf.
+	clockHz float64
+	samples []metrics.Sample
+	index   map[string]int
 
 	prevAt        time.Time
+	prevProcAt    time.Time // zero until the current pid was read once
 	prevProcTicks float64
+	prevSelfCPU   time.Duration
+	selfCPUOK     bool
 	prevCPU       float64
 	prevGCCPU     float64
 	prevPauses    []uint64
@@ -89,6 +103,18 @@ func NewSampler(pid int) *Sampler {
 	}
 	return s
 }
+
+// SetPID switches the sampled server process (a restarted server has a new
+// PID); the next sample of it starts its CPU figure afresh. 0 stops
+// sampling the server.
+func (s *Sampler) SetPID(pid int) {
+	if pid != s.pid {
+		s.pid, s.prevProcAt, s.prevProcTicks = pid, time.Time{}, 0
+	}
+}
+
+// PID is the server process being sampled (0: none).
+func (s *Sampler) PID() int { return s.pid }
 
 // Sample reads everything now.
 func (s *Sampler) Sample(now time.Time) ResourceSample {
@@ -131,13 +157,17 @@ func (s *Sampler) self(now time.Time) SelfSample {
 		Goroutines: s.u64(metricGoroutines),
 		GCCycles:   s.u64(metricGCCycles),
 	}
+	selfCPU, selfOK := selfCPUTime()
 	cpu, gc := s.f64(metricCPUTotal), s.f64(metricCPUGC)
 	if !s.prevAt.IsZero() {
-		if wall := now.Sub(s.prevAt).Seconds(); wall > 0 {
-			out.CPUPercent = 100 * (cpu - s.prevCPU) / wall
-			out.GCCPUPct = 100 * (gc - s.prevGCCPU) / wall
+		if wall := now.Sub(s.prevAt).Seconds(); wall > 0 && selfOK && s.selfCPUOK && selfCPU >= s.prevSelfCPU {
+			out.CPUPercent = 100 * (selfCPU - s.prevSelfCPU).Seconds() / wall
+		}
+		if dt := cpu - s.prevCPU; dt > 0 {
+			out.GCCPUPct = 100 * (gc - s.prevGCCPU) / dt
 		}
 	}
+	s.prevSelfCPU, s.selfCPUOK = selfCPU, selfOK
 	s.prevCPU, s.prevGCCPU = cpu, gc
 	if v, ok := s.value(metricGCPauses); ok && v.Kind() == metrics.KindFloat64Histogram {
 		h := v.Float64Histogram()
@@ -213,12 +243,12 @@ func (s *Sampler) process(now time.Time) ProcessSample {
 	if ents, err := os.ReadDir(dir + "/fd"); err == nil {
 		p.OpenFDs = len(ents)
 	}
-	if !s.prevAt.IsZero() {
-		if wall := now.Sub(s.prevAt).Seconds(); wall > 0 {
+	if !s.prevProcAt.IsZero() {
+		if wall := now.Sub(s.prevProcAt).Seconds(); wall > 0 && ticks >= s.prevProcTicks {
 			p.CPUPercent = 100 * (ticks - s.prevProcTicks) / s.clockHz / wall
 		}
 	}
-	s.prevProcTicks = ticks
+	s.prevProcAt, s.prevProcTicks = now, ticks
 	return p
 }
 

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,67 @@ func TestSamplerReadsAProcessAndItself(t *testing.T) {
 	}
 	if NewSampler(0).Sample(time.Now()).Server != nil {
 		t.Error("pid 0 sampled a server")
+	}
+}
+
+// The test process's CPU figure is the kernel's user+system time over wall
+// time: an idle process reads near 0 and a spinning goroutine clearly more.
+// The bounds are generous because the machine may be busy.
+func TestSelfCPUPercentIsMeasured(t *testing.T) {
+	if _, ok := selfCPUTime(); !ok {
+		t.Skip("getrusage is not available on this platform")
+	}
+	s := NewSampler(0)
+	s.Sample(time.Now())
+	time.Sleep(300 * time.Millisecond) // idle: nothing runs
+	idle := s.Sample(time.Now()).Self
+
+	start, _ := selfCPUTime()
+	deadline := time.Now().Add(10 * time.Second)
+	var sink uint64
+	for i := uint64(0); ; i++ {
+		sink += i * i
+		if i%(1<<16) == 0 {
+			if now, _ := selfCPUTime(); now-start >= 300*time.Millisecond || time.Now().After(deadline) {
+				break
+			}
+		}
+	}
+	busy := s.Sample(time.Now()).Self
+	t.Logf("idle %.1f%%, spinning %.1f%% (gc %.1f%%, %d)", idle.CPUPercent, busy.CPUPercent, busy.GCCPUPct, sink%2)
+	if idle.CPUPercent < 0 || idle.CPUPercent > 25 {
+		t.Errorf("idle process reads %.1f%% CPU, want about 0", idle.CPUPercent)
+	}
+	if busy.CPUPercent <= idle.CPUPercent || busy.CPUPercent < 5 {
+		t.Errorf("spinning goroutine reads %.1f%% (idle %.1f%%), want clearly above idle", busy.CPUPercent, idle.CPUPercent)
+	}
+	if max := 100 * float64(runtime.NumCPU()) * 1.1; busy.CPUPercent > max {
+		t.Errorf("spinning reads %.1f%%, more than every core (%.0f%%)", busy.CPUPercent, max)
+	}
+	for _, g := range []float64{idle.GCCPUPct, busy.GCCPUPct} {
+		if g < 0 || g > 100 {
+			t.Errorf("GC share %.1f%% is not a share", g)
+		}
+	}
+}
+
+// A restarted server has a new PID: SetPID switches to it and its first
+// sample starts the CPU figure afresh.
+func TestSamplerSetPIDFollowsARestartedProcess(t *testing.T) {
+	s := NewSampler(1 << 30)
+	if got := s.Sample(time.Now()).Server; got == nil || got.Err == "" {
+		t.Fatalf("missing process sampled: %+v", got)
+	}
+	s.SetPID(os.Getpid())
+	got := s.Sample(time.Now()).Server
+	if got == nil || got.Err != "" || got.PID != os.Getpid() || got.CPUPercent != 0 || got.RSSBytes == 0 {
+		t.Fatalf("after SetPID: %+v", got)
+	}
+	if s.PID() != os.Getpid() {
+		t.Errorf("PID() = %d", s.PID())
+	}
+	s.SetPID(0)
+	if s.Sample(time.Now()).Server != nil {
+		t.Error("SetPID(0) still samples a server")
 	}
 }

@@ -39,6 +39,7 @@ type Summary struct {
 	RPCCodes     map[int]uint64           `json:"rpc_codes,omitempty"`
 	ErrorRate    float64                  `json:"error_rate"`
 	DropRate     float64                  `json:"drop_rate"`
+	FailureRate  float64                  `json:"failure_rate"`
 	Conservation Conservation             `json:"conservation"`
 
 	// Latency summarises Histograms (corrected from the intended send time,
@@ -60,8 +61,11 @@ type Summary struct {
 	SessionCounts []uint64          `json:"session_counts"`
 	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`
 	// Aborted says why the run stopped early ("" when it ran its course).
-	Aborted  string   `json:"aborted,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	Aborted string `json:"aborted,omitempty"`
+	// AllowEarlyStop is copied from the scenario: the suite stops the run on
+	// purpose, so Aborted is not a problem.
+	AllowEarlyStop bool     `json:"allow_early_stop,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"`
 }
 
 // Conservation is the check sent = ok + tool errors + rpc errors + transport
@@ -80,15 +84,23 @@ func (c Conservation) Error() error {
 	return fmt.Errorf("conservation violated: %d scheduled but %d accounted for (ok+tool+rpc+transport+timeout+dropped+cancelled)", c.Scheduled, c.Accounted)
 }
 
-// Passed reports whether conservation holds and every threshold passed.
+// Passed reports whether Problems is empty.
 func (s *Summary) Passed() bool { return len(s.Problems()) == 0 }
 
-// Problems lists what failed: a conservation violation and every failed
-// threshold, one line each.
+// Problems lists what failed, one line each: a conservation violation, a run
+// stopped early (unless AllowEarlyStop), sessions that failed to open, and
+// every failed threshold (a latency threshold over no answered request
+// fails with "no data").
 func (s *Summary) Problems() []string {
 	var out []string
 	if err := s.Conservation.Error(); err != nil {
 		out = append(out, err.Error())
+	}
+	if s.Aborted != "" && !s.AllowEarlyStop {
+		out = append(out, "run stopped early: "+s.Aborted)
+	}
+	if s.Ramp.Failed > 0 {
+		out = append(out, fmt.Sprintf("%d of %d sessions failed to open", s.Ramp.Failed, s.Ramp.Requested))
 	}
 	for _, t := range s.Thresholds {
 		if !t.Passed {

@@ -14,7 +14,16 @@ import (
 //	[latency.]metric op value[unit] [over WINDOW] [abort] [grace DURATION]
 //
 // metric is a latency aggregate (p50, p95, p99.9, p(99.9), max, min, mean,
-// stddev) or a run figure (error_rate, drop_rate, throughput). A latency
+// stddev) or a run figure (error_rate, drop_rate, failure_rate, throughput).
+// The rates are (see OutcomeCounts):
+//
+//	error_rate   = (tool + rpc + transport errors + timeouts) / requests sent and ended
+//	drop_rate    = dropped / scheduled
+//	failure_rate = (tool + rpc + transport errors + timeouts + dropped) / (scheduled − cancelled)
+//
+// error_rate leaves dropped requests out (they were never sent, so the server
+// never saw them); failure_rate is what a user saw: every request that did
+// not get a successful answer. A latency
 // metric reads the corrected histogram unless prefixed "uncorrected." or
 // "lag.". op is one of < <= > >= == !=. Units: ns, us, µs, ms, s, m for
 // latency (ms when omitted); % or a plain fraction for rates; "/s" (or
@@ -29,7 +38,7 @@ import (
 type Threshold struct {
 	Expr       string        `json:"expr"`
 	Latency    string        `json:"latency,omitempty"` // corrected, uncorrected or lag
-	Metric     string        `json:"metric"`            // p, max, min, mean, stddev, error_rate, drop_rate, throughput
+	Metric     string        `json:"metric"`            // p, max, min, mean, stddev, error_rate, drop_rate, failure_rate, throughput
 	Percentile float64       `json:"percentile,omitempty"`
 	Op         string        `json:"op"`
 	Value      float64       `json:"value"` // nanoseconds for latency, a fraction for rates, per second for throughput
@@ -131,7 +140,7 @@ func (t *Threshold) parseMetric(lhs string) error {
 		if lhs == "med" {
 			t.Metric, t.Percentile = "p", 50
 		}
-	case "error_rate", "drop_rate", "throughput":
+	case "error_rate", "drop_rate", "failure_rate", "throughput":
 		if t.Latency != "" {
 			return fmt.Errorf("%s is not a latency metric; drop the %q prefix", lhs, t.Latency)
 		}
@@ -140,16 +149,16 @@ func (t *Threshold) parseMetric(lhs string) error {
 	default:
 		p, ok := strings.CutPrefix(lhs, "p")
 		if !ok {
-			return fmt.Errorf("unknown metric %q (want pNN, p(NN), max, min, mean, stddev, error_rate, drop_rate or throughput)", lhs)
+			return fmt.Errorf("unknown metric %q (want pNN, p(NN), max, min, mean, stddev, error_rate, drop_rate, failure_rate or throughput)", lhs)
 		}
 		p = strings.TrimSuffix(strings.TrimPrefix(p, "("), ")")
 		v, err := strconv.ParseFloat(p, 64)
+		if err == nil && !strings.Contains(p, ".") && len(p) > 2 && strings.HasPrefix(p, "99") && v > 100 {
+			// p999, p9999: the common shorthand for 99.9, 99.99.
+			v, err = strconv.ParseFloat("99."+p[2:], 64)
+		}
 		if err != nil || v <= 0 || v > 100 {
 			return fmt.Errorf("percentile %q must be a number in (0, 100]", p)
-		}
-		// p999 means 99.9 as in common usage.
-		if !strings.Contains(p, ".") && len(p) > 2 && v > 100 {
-			return fmt.Errorf("percentile %q out of range", p)
 		}
 		t.Metric, t.Percentile = "p", v
 	}
@@ -161,7 +170,7 @@ func (t *Threshold) parseMetric(lhs string) error {
 
 func (t *Threshold) parseValue(v string) error {
 	switch t.Metric {
-	case "error_rate", "drop_rate":
+	case "error_rate", "drop_rate", "failure_rate":
 		pct := strings.HasSuffix(v, "%")
 		f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
 		if err != nil || f < 0 {
@@ -201,6 +210,8 @@ func (t Threshold) Measure(set LatencySet, counts OutcomeCounts, span time.Durat
 		return counts.ErrorRate()
 	case "drop_rate":
 		return counts.DropRate()
+	case "failure_rate":
+		return counts.FailureRate()
 	case "throughput":
 		if span <= 0 {
 			return 0
@@ -232,11 +243,11 @@ func (t Threshold) Measure(set LatencySet, counts OutcomeCounts, span time.Durat
 }
 
 // Holds reports whether a measured value satisfies the threshold. A latency
-// measured over no samples (NaN) holds: there is nothing to judge, and the
-// count-based thresholds catch a run that answered nothing.
+// measured over no samples (NaN: no request was answered) never holds: a
+// run with nothing to judge has not shown that it meets the threshold.
 func (t Threshold) Holds(v float64) bool {
 	if math.IsNaN(v) {
-		return true
+		return false
 	}
 	switch t.Op {
 	case "<":
@@ -255,13 +266,16 @@ func (t Threshold) Holds(v float64) bool {
 	return false
 }
 
+// NoData is what Format shows for a latency measured over no samples.
+const NoData = "no data (no request was answered)"
+
 // Format renders a measured value in the threshold's unit.
 func (t Threshold) Format(v float64) string {
 	if math.IsNaN(v) {
-		return "n/a"
+		return NoData
 	}
 	switch t.Metric {
-	case "error_rate", "drop_rate":
+	case "error_rate", "drop_rate", "failure_rate":
 		return strconv.FormatFloat(v*100, 'f', -1, 64) + "%"
 	case "throughput":
 		return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
@@ -289,6 +303,9 @@ type ThresholdResult struct {
 	FirstFailure time.Duration `json:"first_failure,omitempty"`
 	// Aborted says this threshold stopped the run.
 	Aborted bool `json:"aborted,omitempty"`
+	// NoData says the whole-run value could not be measured (a latency
+	// over zero answered requests); the threshold then failed.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // Mark is ✓ or ✗.
@@ -301,6 +318,9 @@ func (r ThresholdResult) Mark() string {
 
 func (r ThresholdResult) String() string {
 	s := fmt.Sprintf("%s %s (measured %s)", r.Mark(), r.Threshold.Expr, r.Display)
+	if r.NoData {
+		s += "; failed: no data to judge"
+	}
 	if r.WindowFailures > 0 {
 		s += fmt.Sprintf("; failed %d of %d windows, worst %s", r.WindowFailures, r.WindowChecks, r.WorstDisplay)
 	}
@@ -368,6 +388,11 @@ func (s *thresholdSet) check(rec *Recorder, elapsed time.Duration) (abort *Thres
 				continue // not a full window yet
 			}
 			v := t.Measure(set, counts, span)
+			if math.IsNaN(v) {
+				// Nothing answered in this window: there is no latency to
+				// judge here; the end-of-run check fails a run with none.
+				continue
+			}
 			r.WindowChecks++
 			if s.worse(t, r.Worst, v) {
 				r.Worst, r.WorstDisplay = v, t.Format(v)
@@ -382,7 +407,11 @@ func (s *thresholdSet) check(rec *Recorder, elapsed time.Duration) (abort *Thres
 				set, counts, _, _ := rec.Totals()
 				whole, wholeCounts = &set, counts
 			}
-			failed = !t.Holds(t.Measure(*whole, wholeCounts, elapsed))
+			v := t.Measure(*whole, wholeCounts, elapsed)
+			if math.IsNaN(v) {
+				continue // nothing answered yet; judged at the end
+			}
+			failed = !t.Holds(v)
 		}
 		if failed && r.FirstFailure == 0 {
 			r.FirstFailure = elapsed
@@ -404,7 +433,8 @@ func (s *thresholdSet) final(set LatencySet, counts OutcomeCounts, span time.Dur
 		r.Value, r.Display = v, r.Threshold.Format(v)
 		r.WholeRunPassed = r.Threshold.Holds(v)
 		if math.IsNaN(v) {
-			r.Value = 0 // JSON has no NaN; Display says n/a
+			r.Value = 0 // JSON has no NaN; Display and NoData say why
+			r.NoData = true
 		}
 		if !r.WholeRunPassed {
 			r.Passed = false

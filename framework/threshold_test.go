@@ -86,9 +86,133 @@ func TestThresholdMeasureAndHolds(t *testing.T) {
 			}
 		})
 	}
-	// No samples: a latency threshold has nothing to judge.
+	// No samples: a latency threshold has nothing to judge, so it fails
+	// and says there was no data.
 	th, _ := ParseThreshold("p95 < 1ms")
-	if v := th.Measure(newLatencySet(), OutcomeCounts{}, time.Second); !th.Holds(v) || th.Format(v) != "n/a" {
+	if v := th.Measure(newLatencySet(), OutcomeCounts{}, time.Second); th.Holds(v) || th.Format(v) != NoData {
 		t.Errorf("empty histogram: %v %q", v, th.Format(v))
+	}
+}
+
+// The reviewer's case: 200 of 200 requests failed in transport, so no
+// latency was measured; every latency threshold must fail with "no data"
+// and the summary must not pass.
+func TestLatencyThresholdOverNoAnsweredRequestFails(t *testing.T) {
+	exprs := []string{"p95 <= 102ms", "p99 <= 150ms", "max <= 300ms", "mean < 1s", "uncorrected.p50 < 1s", "lag.max < 1s", "p50 > 0ms"}
+	ths, err := ParseThresholds(exprs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := OutcomeCounts{TransportError: 200}
+	ts := newThresholdSet(ths, time.Second)
+	results := ts.final(newLatencySet(), counts, 2*time.Second)
+	sum := &Summary{Scheduled: 200, Counts: counts, Thresholds: results,
+		Conservation: Conservation{Scheduled: 200, Accounted: 200, Holds: true}}
+	for _, r := range results {
+		if r.Passed || r.WholeRunPassed || !r.NoData || r.Display != NoData {
+			t.Errorf("%s: passed=%v whole=%v nodata=%v display %q; want a failure with no data", r.Threshold.Expr, r.Passed, r.WholeRunPassed, r.NoData, r.Display)
+		}
+		if math.IsNaN(r.Value) {
+			t.Errorf("%s: Value is NaN (not JSON-encodable)", r.Threshold.Expr)
+		}
+	}
+	if sum.Passed() {
+		t.Fatal("a run with every request failed passed")
+	}
+	probs := sum.Problems()
+	if len(probs) != len(exprs) {
+		t.Fatalf("%d problems, want %d: %q", len(probs), len(exprs), probs)
+	}
+	for _, p := range probs {
+		if !strings.Contains(p, "no data") {
+			t.Errorf("problem %q does not say there was no data", p)
+		}
+	}
+}
+
+// A window with nothing answered is not judged mid-run (a slow first
+// interval must not abort), but the end of the run still is.
+func TestMidRunChecksSkipWindowsWithNoData(t *testing.T) {
+	rec, err := NewRecorder(RecorderConfig{Ops: []string{"op"}, Sessions: 1, Retention: 10, Window: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ths, err := ParseThresholds([]string{"p95 < 1s over 1s abort", "p99 < 1s abort"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newThresholdSet(ths, time.Second)
+	start := time.Now()
+	rec.Rotate(start, start.Add(time.Second))
+	if a := ts.check(rec, time.Second); a != nil {
+		t.Fatalf("aborted on an empty window: %s", a)
+	}
+	if ts.results[0].WindowChecks != 0 || ts.results[0].WindowFailures != 0 {
+		t.Errorf("empty window counted: %+v", ts.results[0])
+	}
+	set, counts, _, _ := rec.Totals()
+	for _, r := range ts.final(set, counts, time.Second) {
+		if r.Passed || !r.NoData {
+			t.Errorf("%s passed over no data", r.Threshold.Expr)
+		}
+	}
+}
+
+func TestFailureRateCountsDropsAndIgnoresCancelled(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts OutcomeCounts
+		want   float64
+	}{
+		{"nothing scheduled", OutcomeCounts{}, 0},
+		{"all ok", OutcomeCounts{OK: 10}, 0},
+		{"drops count", OutcomeCounts{OK: 90, Dropped: 10}, 0.1},
+		{"every failure kind", OutcomeCounts{OK: 6, ToolError: 1, RPCError: 1, TransportError: 1, Timeout: 1, Dropped: 2, Cancelled: 5}, 6.0 / 12},
+		{"only cancelled", OutcomeCounts{Cancelled: 3}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.counts.FailureRate(); math.Abs(got-tt.want) > 1e-12 {
+				t.Fatalf("FailureRate = %v, want %v", got, tt.want)
+			}
+			th, err := ParseThreshold("failure_rate < 5%")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := th.Measure(LatencySet{}, tt.counts, time.Second); v != tt.counts.FailureRate() || th.Holds(v) != (tt.want < 0.05) {
+				t.Errorf("threshold measured %v holds %v", v, th.Holds(v))
+			}
+		})
+	}
+	// The error rate leaves drops out, as documented.
+	if r := (OutcomeCounts{OK: 90, Dropped: 10}).ErrorRate(); r != 0 {
+		t.Errorf("ErrorRate counted drops: %v", r)
+	}
+}
+
+func TestParseThresholdPercentileShorthands(t *testing.T) {
+	tests := []struct {
+		expr string
+		want float64
+	}{
+		{"p999 < 1s", 99.9},
+		{"p9999 < 1s", 99.99},
+		{"p(99.9) < 1s", 99.9},
+		{"p95 < 1s", 95},
+		{"p100 < 1s", 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			th, err := ParseThreshold(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if th.Percentile != tt.want {
+				t.Fatalf("percentile %v, want %v", th.Percentile, tt.want)
+			}
+		})
+	}
+	if _, err := ParseThreshold("p101 < 1s"); err == nil {
+		t.Error("p101 accepted")
 	}
 }

@@ -92,7 +92,7 @@ func BenchmarkEchoVersusRawCeiling(b *testing.B) {
 // BenchmarkHandleEcho is the in-process cost of decoding and answering one
 // echo request (no I/O).
 func BenchmarkHandleEcho(b *testing.B) {
-	h := &handler{faults: newFaultState(Faults{}), stats: newCounters()}
+	h := newHandler(Faults{})
 	sess := &session{}
 	frame := benchEcho[:len(benchEcho)-1]
 	var buf []byte

@@ -17,13 +17,14 @@ const (
 	helloText        = "Hello from the mcpstress reference server."
 )
 
-var blobBase64 = func() string {
-	b := make([]byte, 256)
+// blobBase64 returns the blob resource's content: bytes 0..255, base64.
+func blobBase64() string {
+	var b [256]byte
 	for i := range b {
 		b[i] = byte(i)
 	}
-	return base64.StdEncoding.EncodeToString(b)
-}()
+	return base64.StdEncoding.EncodeToString(b[:])
+}
 
 const resourcesListFields = `"resources":[` +
 	`{"uri":"` + resourceHello + `","name":"hello","mimeType":"text/plain"},` +
@@ -43,7 +44,7 @@ func readResource(dst []byte, uri string, modern bool) ([]byte, *rpcError) {
 	case uri == resourceHello:
 		mime, text = "text/plain", helloText
 	case uri == resourceBlob:
-		mime, blob = "application/octet-stream", blobBase64
+		mime, blob = "application/octet-stream", blobBase64()
 	case strings.HasPrefix(uri, resourceEchoBase) && len(uri) > len(resourceEchoBase):
 		mime, text = "text/plain", uri[len(resourceEchoBase):]
 	default:

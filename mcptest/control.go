@@ -35,7 +35,7 @@ func (rt *instance) controlMux() *http.ServeMux {
 		writeJSON(w, http.StatusOK, f)
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, rt.h.stats.snapshot(rt.pid))
+		writeJSON(w, http.StatusOK, rt.h.snapshot(rt.pid))
 	})
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -20,6 +20,13 @@ import (
 type handler struct {
 	faults *faultState
 	stats  *counters
+	tools  *toolset
+}
+
+// newHandler returns a handler with its own fault state, counters and
+// tool table.
+func newHandler(f Faults) *handler {
+	return &handler{faults: newFaultState(f), stats: newCounters(), tools: newToolset()}
 }
 
 // session is the legacy-generation state of one TCP connection, one stdio
@@ -87,7 +94,7 @@ func (s *session) cancelAll() {
 // hand it to a goroutine instead of answering inline.
 func (h *handler) slow(r *request) bool {
 	if r.Method == "tools/call" {
-		if t := toolIndex[r.P.Name]; t != nil && t.slow {
+		if t := h.tools.lookup(r.P.Name); t != nil && t.slow {
 			return true
 		}
 	}
@@ -106,8 +113,12 @@ func (h *handler) notify(sess *session, r *request) {
 }
 
 // answer appends the complete response to r (no trailing newline) to dst.
-// ok is false when the request ended (ctx done) before an answer, in
-// which case nothing is appended and nothing must be sent.
+// ok is false when the request ended (ctx done: connection gone,
+// notifications/cancelled, server shutting down) before an answer, in
+// which case it is counted as abandoned, nothing is appended and nothing
+// must be sent: whatever the route produced (a result, a tool error, a
+// JSON-RPC error) is discarded, as the MCP spec sends no response to a
+// cancelled request.
 func (h *handler) answer(ctx context.Context, sess *session, r *request, dst []byte) (out []byte, code int, ok bool) {
 	start := len(dst)
 	h.stats.inflight.Add(1)
@@ -130,11 +141,11 @@ func (h *handler) answer(ctx context.Context, sess *session, r *request, dst []b
 	default:
 		dst, isError, e = h.routeLegacy(ctx, sess, r, dst)
 	}
+	if ctx.Err() != nil {
+		h.stats.count(r.Method, OutcomeAbandoned, 0)
+		return dst[:start], 0, false
+	}
 	if e != nil {
-		if ctx.Err() != nil {
-			h.stats.count(r.Method, OutcomeAbandoned, 0)
-			return dst[:start], 0, false
-		}
 		h.stats.count(r.Method, OutcomeRPCError, e.Code)
 		return appendErrorResponse(dst[:start], r.ID, e), e.Code, true
 	}
@@ -247,7 +258,7 @@ func (h *handler) routeCommon(ctx context.Context, r *request, dst []byte, moder
 	case "tools/call":
 		return h.callTool(ctx, r, dst)
 	case "tools/list":
-		return list(string(toolsListFields))
+		return list(h.tools.listFields)
 	case "resources/list":
 		return list(resourcesListFields)
 	case "resources/templates/list":
@@ -281,7 +292,7 @@ func (h *handler) callTool(ctx context.Context, r *request, dst []byte) ([]byte,
 	if r.P.Name == "" {
 		return dst, false, errorf(wire.CodeInvalidParams, `tools/call: missing "name"`)
 	}
-	t := toolIndex[r.P.Name]
+	t := h.tools.lookup(r.P.Name)
 	if t == nil {
 		return dst, false, errorf(wire.CodeInvalidParams, "unknown tool: "+strconv.Quote(r.P.Name))
 	}

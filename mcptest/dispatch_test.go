@@ -44,8 +44,8 @@ func TestMethodsAndToolsInBothGenerations(t *testing.T) {
 		check                check
 	}{
 		{"tools/list lists every tool", "tools/list", "", 0, -1, func(t *testing.T, r map[string]any) {
-			if got := len(result(r)["tools"].([]any)); got != len(tools) {
-				t.Errorf("%d tools, want %d", got, len(tools))
+			if got := len(result(r)["tools"].([]any)); got != len(newToolset().list) {
+				t.Errorf("%d tools, want %d", got, len(newToolset().list))
 			}
 		}},
 		{"echo returns its message", "tools/call", `"name":"echo","arguments":{"message":"héllo \"q\"\n"}`, 0, -1, text("héllo \"q\"\n")},

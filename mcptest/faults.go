@@ -68,6 +68,7 @@ type faultState struct {
 	active   atomic.Bool   // any fault on: the hot path checks only this
 	delayNs  atomic.Int64
 	failFrac atomic.Uint64 // math.Float64bits
+	waiting  atomic.Int64  // requests blocked in waitRegistry now
 }
 
 func newFaultState(f Faults) *faultState {
@@ -166,6 +167,13 @@ func (s *faultState) waitRegistry(ctx context.Context) error {
 	s.mu.Lock()
 	ch := s.blockCh
 	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	default:
+	}
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	select {
 	case <-ch:
 		return nil

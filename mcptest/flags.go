@@ -14,7 +14,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ReusePort, "reuseport", o.ReusePort, "set SO_REUSEPORT so several processes share the port")
 	fs.IntVar(&o.MaxFrame, "max-frame", o.MaxFrame, "largest accepted frame in bytes (default 4 MiB)")
 	fs.StringVar(&o.HTTPResponse, "http-response", o.HTTPResponse, "json (default) or sse")
-	fs.DurationVar(&o.SessionIdleTimeout, "session-idle-timeout", o.SessionIdleTimeout, "expire idle legacy HTTP sessions (0 = never)")
+	fs.DurationVar(&o.SessionIdleTimeout, "session-idle-timeout", o.SessionIdleTimeout, "expire idle legacy HTTP sessions after this long (0 = 10m, negative = never)")
+	fs.IntVar(&o.MaxSessions, "max-sessions", o.MaxSessions, "cap on live legacy HTTP sessions; initialize beyond it gets 503 (0 = 100000, negative = no cap)")
 	fs.StringVar(&o.Token, "token", o.Token, "bearer token required on HTTP (default $MCPTEST_TOKEN)")
 	fs.StringVar(&o.ControlAddr, "control", o.ControlAddr, "loopback address of the control endpoint (\"\" = none)")
 	fs.DurationVar(&o.Faults.Delay, "delay", o.Faults.Delay, "fault: delay added to every request")
@@ -46,6 +47,9 @@ func (o Options) args() []string {
 	}
 	if o.SessionIdleTimeout != 0 {
 		add("session-idle-timeout", o.SessionIdleTimeout.String())
+	}
+	if o.MaxSessions != 0 {
+		add("max-sessions", strconv.Itoa(o.MaxSessions))
 	}
 	if o.ControlAddr != "" {
 		add("control", o.ControlAddr)

@@ -19,7 +19,7 @@ import (
 func FuzzHandle(f *testing.F) {
 	f.Add([]byte(initLine))
 	f.Add([]byte(reqLine(1, "tools/call", `"name":"echo","arguments":{"message":"x"}`, true)))
-	h := &handler{faults: newFaultState(Faults{}), stats: newCounters()}
+	h := newHandler(Faults{})
 	allowed := map[int]bool{
 		wire.CodeParseError: true, wire.CodeInvalidRequest: true, wire.CodeMethodNotFound: true,
 		wire.CodeInvalidParams: true, wire.CodeInternalError: true, wire.CodeResourceNotFound: true,

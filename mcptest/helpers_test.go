@@ -2,9 +2,11 @@ package mcptest
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -102,3 +104,40 @@ func initialized(t testing.TB, addr string) *lineConn {
 	l.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	return l
 }
+
+// waitFor polls cond until it holds, failing t after 10 s. It replaces
+// "sleep long enough" in tests: it waits for a positive signal (a counter
+// the server exposes) rather than for time to pass.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 10s waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond) // polling interval
+	}
+}
+
+// statsOf returns s's stats, failing t on error.
+func statsOf(t testing.TB, s *Server) Stats {
+	t.Helper()
+	st, err := s.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("stats: %v", err)
+	}
+	return st
+}
+
+// fakeClock is a settable clock for session expiry: tests move it
+// explicitly, so a loaded machine cannot expire a session between steps.
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock() *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+func (c *fakeClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }

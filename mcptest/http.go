@@ -24,6 +24,10 @@ import (
 // sent with a 404 for an unknown or expired legacy session.
 const codeSessionNotFound = -32001
 
+// codeTooManySessions is the implementation-defined code sent with a 503
+// when initialize would exceed Options.MaxSessions.
+const codeTooManySessions = -32003
+
 // httpHandler serves Streamable HTTP on /mcp: every POST carries one
 // message; legacy sessions are minted by initialize and named by
 // Mcp-Session-Id; 2026-07-28 requests are stateless and their headers are
@@ -34,6 +38,7 @@ type httpHandler struct {
 
 	mu        sync.Mutex
 	sessions  map[string]*httpSession
+	reserved  int // initializes admitted under MaxSessions, not yet in sessions
 	lastSweep time.Time
 }
 
@@ -42,9 +47,12 @@ type httpSession struct {
 	lastUsed atomic.Int64 // unix nanoseconds
 }
 
+// newHTTPHandler serves h over HTTP; opts must have its defaults filled.
 func newHTTPHandler(h *handler, opts Options) *httpHandler {
 	return &httpHandler{h: h, opts: opts, sessions: make(map[string]*httpSession)}
 }
+
+func (s *httpHandler) now() time.Time { return s.opts.clock() }
 
 var _ http.Handler = (*httpHandler)(nil)
 
@@ -377,23 +385,52 @@ func (s *httpHandler) postLegacy(w http.ResponseWriter, r *http.Request, req *re
 }
 
 func (s *httpHandler) initialize(w http.ResponseWriter, r *http.Request, req *request) {
-	sess := &session{}
-	out, code, ok := s.h.answer(r.Context(), sess, req, nil)
-	if !ok {
+	if !s.admit() {
+		s.h.stats.refused.Add(1)
+		s.methodRPCError(w, http.StatusServiceUnavailable, req, errorf(codeTooManySessions,
+			"too many sessions: "+strconv.Itoa(s.opts.MaxSessions)+" are alive (Options.MaxSessions); "+
+				"end one with DELETE, or retry once idle ones expire"))
 		return
 	}
-	if code == 0 {
+	sess := &session{}
+	out, code, ok := s.h.answer(r.Context(), sess, req, nil)
+	s.mu.Lock()
+	s.reserved--
+	if ok && code == 0 {
 		sid := newSessionID()
 		hs := &httpSession{sess: sess}
-		hs.lastUsed.Store(time.Now().UnixNano())
-		s.mu.Lock()
-		s.sweepLocked(time.Now())
+		hs.lastUsed.Store(s.now().UnixNano())
 		s.sessions[sid] = hs
+		s.h.stats.live.Add(1)
 		s.mu.Unlock()
 		s.h.stats.sessions.Add(1)
 		w.Header().Set(wire.HeaderSessionID, sid)
+	} else {
+		s.mu.Unlock()
+	}
+	if !ok {
+		return
 	}
 	s.reply(w, http.StatusOK, out)
+}
+
+// admit reserves room for one more session under MaxSessions, sweeping
+// idle sessions first; false means the cap is reached.
+func (s *httpHandler) admit() bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now, false)
+	if max := s.opts.MaxSessions; max > 0 && len(s.sessions)+s.reserved >= max {
+		// Full: expired sessions may still be held between periodic
+		// sweeps, so sweep now (at most once a second under a flood).
+		s.sweepLocked(now, true)
+		if len(s.sessions)+s.reserved >= max {
+			return false
+		}
+	}
+	s.reserved++
+	return true
 }
 
 func newSessionID() string {
@@ -405,34 +442,54 @@ func newSessionID() string {
 // lookup returns the live session sid, expiring it if it has been idle
 // longer than SessionIdleTimeout.
 func (s *httpHandler) lookup(sid string) *httpSession {
-	now := time.Now()
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hs := s.sessions[sid]
 	if hs == nil {
 		return nil
 	}
-	if t := s.opts.SessionIdleTimeout; t > 0 && now.Sub(time.Unix(0, hs.lastUsed.Load())) > t {
-		delete(s.sessions, sid)
-		hs.sess.cancelAll()
+	if s.idle(hs, now) {
+		s.removeLocked(sid, hs)
 		return nil
 	}
 	hs.lastUsed.Store(now.UnixNano())
 	return hs
 }
 
-// sweepLocked drops idle sessions at most once per idle timeout, so memory
-// stays bounded by the sessions active within one timeout.
-func (s *httpHandler) sweepLocked(now time.Time) {
+// idle reports whether hs has been unused longer than SessionIdleTimeout
+// (never when it is negative).
+func (s *httpHandler) idle(hs *httpSession, now time.Time) bool {
 	t := s.opts.SessionIdleTimeout
-	if t <= 0 || now.Sub(s.lastSweep) < t {
+	return t > 0 && now.Sub(time.Unix(0, hs.lastUsed.Load())) > t
+}
+
+// removeLocked ends session sid: its in-flight requests are cancelled.
+func (s *httpHandler) removeLocked(sid string, hs *httpSession) {
+	delete(s.sessions, sid)
+	s.h.stats.live.Add(-1)
+	hs.sess.cancelAll()
+}
+
+// sweepLocked drops idle sessions at most once per idle timeout (force:
+// at most once per second, or per timeout if shorter), so memory stays
+// bounded by the sessions active within one timeout.
+func (s *httpHandler) sweepLocked(now time.Time, force bool) {
+	t := s.opts.SessionIdleTimeout
+	if t <= 0 {
+		return
+	}
+	every := t
+	if force {
+		every = min(t, time.Second)
+	}
+	if now.Sub(s.lastSweep) < every {
 		return
 	}
 	s.lastSweep = now
 	for id, hs := range s.sessions {
-		if now.Sub(time.Unix(0, hs.lastUsed.Load())) > t {
-			delete(s.sessions, id)
-			hs.sess.cancelAll()
+		if s.idle(hs, now) {
+			s.removeLocked(id, hs)
 		}
 	}
 }
@@ -448,12 +505,10 @@ func (s *httpHandler) deleteSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	hs := s.sessions[sid]
-	delete(s.sessions, sid)
-	s.mu.Unlock()
-	if hs != nil {
-		hs.sess.cancelAll()
+	if hs := s.sessions[sid]; hs != nil {
+		s.removeLocked(sid, hs)
 	}
+	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -133,7 +133,12 @@ func TestHTTPModern(t *testing.T) {
 }
 
 func TestHTTPLegacySessions(t *testing.T) {
-	s := startInProcess(t, Options{Transport: TransportHTTP, SessionIdleTimeout: 300 * time.Millisecond, HTTPResponse: HTTPResponseSSE})
+	// Session expiry runs on a fake clock that only the expiry step
+	// moves, so no step can see its session expire on a loaded machine.
+	clk := newFakeClock()
+	o := Options{Transport: TransportHTTP, SessionIdleTimeout: 2 * time.Second, HTTPResponse: HTTPResponseSSE}
+	o.clock = clk.now
+	s := startInProcess(t, o)
 	c := newHTTPClient(t)
 	url := s.Target()
 	r := postMCP(t, c, url, initLine, nil)
@@ -166,7 +171,9 @@ func TestHTTPLegacySessions(t *testing.T) {
 		go func() {
 			done <- postMCP(t, c, url, reqLine(9, "tools/call", `"name":"sleep","arguments":{"ms":300}`, false), hdr)
 		}()
-		time.Sleep(100 * time.Millisecond) // let the slow request get in flight
+		// The request is in flight (its id registered) once the server
+		// counts it: InFlight is raised after the id is.
+		waitFor(t, "the slow request to be in flight", func() bool { return statsOf(t, s).InFlight >= 1 })
 		r := postMCP(t, c, url, reqLine(9, "ping", "", false), hdr)
 		if r.status != 400 || errCode(r.msg) != wire.CodeInvalidRequest {
 			t.Errorf("duplicate: %d %s", r.status, r.body)
@@ -190,7 +197,7 @@ func TestHTTPLegacySessions(t *testing.T) {
 	})
 
 	t.Run("idle session expires with 404", func(t *testing.T) {
-		time.Sleep(400 * time.Millisecond) // longer than SessionIdleTimeout
+		clk.advance(2*time.Second + time.Millisecond) // longer than SessionIdleTimeout
 		if r := postMCP(t, c, url, reqLine(5, "ping", "", false), hdr); r.status != 404 {
 			t.Fatalf("expired session: %d %s", r.status, r.body)
 		}
@@ -269,10 +276,14 @@ func TestHTTPBlockedRegistryHoldsSessionsNotStatelessRequests(t *testing.T) {
 	go func() {
 		done <- postMCP(t, c, url, reqLine(2, "ping", "", false), map[string]string{wire.HeaderSessionID: sid})
 	}()
+	// Positive signal: the server reports the request as held by the
+	// blocked registry (RegistryWaiting counts only requests actually
+	// waiting on it); while it does, no answer can have been sent.
+	waitFor(t, "the session lookup to wait on the blocked registry", func() bool { return statsOf(t, s).RegistryWaiting == 1 })
 	select {
 	case r := <-done:
 		t.Fatalf("session lookup answered while the registry is blocked: %d %s", r.status, r.body)
-	case <-time.After(150 * time.Millisecond):
+	default:
 	}
 	if err := s.SetFaults(t.Context(), Faults{}); err != nil {
 		t.Fatal(err)

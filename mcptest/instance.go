@@ -36,7 +36,7 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*inst
 	}
 	opts = opts.withDefaults()
 	if h == nil {
-		h = &handler{faults: newFaultState(opts.Faults), stats: newCounters()}
+		h = newHandler(opts.Faults)
 	}
 	rt := &instance{opts: opts, h: h, pid: pid, faults: h.faults}
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())

@@ -75,7 +75,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // serveStdio serves one MCP session on stdin/stdout. A control endpoint
 // is started only when -control is given.
 func serveStdio(ctx context.Context, opts Options, pid int, stdin io.Reader, stdout, stderr io.Writer) int {
-	h := &handler{faults: newFaultState(opts.Faults), stats: newCounters()}
+	h := newHandler(opts.Faults)
 	if opts.ControlAddr != "" {
 		rt, err := startRuntime(ctx, opts, pid, h)
 		if err != nil {

@@ -14,8 +14,9 @@ import (
 func TestArgsRoundTripThroughFlags(t *testing.T) {
 	cases := []Options{
 		{},
+		{Transport: TransportHTTP, SessionIdleTimeout: -1, MaxSessions: -1},
 		{Transport: TransportHTTP, Addr: "127.0.0.1:9", ReusePort: true, MaxFrame: 77, HTTPResponse: HTTPResponseSSE,
-			SessionIdleTimeout: time.Second, ControlAddr: "127.0.0.1:0",
+			SessionIdleTimeout: time.Second, MaxSessions: 5, ControlAddr: "127.0.0.1:0",
 			Faults: Faults{Delay: time.Millisecond, FailFraction: 0.125, FailToolError: true, Stall: true, StallFor: time.Minute, BlockRegistry: true}},
 	}
 	for _, want := range cases {

@@ -41,8 +41,15 @@ type Options struct {
 	// HTTPResponse is "json" (default) or "sse".
 	HTTPResponse string
 	// SessionIdleTimeout expires a legacy HTTP session after this long
-	// without a request (later requests get 404); 0 means never.
+	// without a request (later requests get 404); 0 means
+	// DefaultSessionIdleTimeout, a negative value means never.
 	SessionIdleTimeout time.Duration
+	// MaxSessions caps the legacy HTTP sessions alive at once, so that
+	// initialize churn cannot grow the server's memory without bound:
+	// while the cap is reached, initialize is refused with HTTP 503 and a
+	// JSON-RPC error (counted in Stats.SessionsRefused). 0 means
+	// DefaultMaxSessions, a negative value means no cap.
+	MaxSessions int
 	// Token, when set, is the bearer token every HTTP request must carry;
 	// a missing or wrong token gets 401 with WWW-Authenticate.
 	Token string
@@ -59,7 +66,16 @@ type Options struct {
 	InProcess bool
 	// Env is extra environment ("KEY=value") for the child process.
 	Env []string
+
+	// clock, when set, replaces time.Now for session expiry (tests).
+	clock func() time.Time
 }
+
+// Defaults of the zero Options values.
+const (
+	DefaultSessionIdleTimeout = 10 * time.Minute
+	DefaultMaxSessions        = 100_000
+)
 
 // Validate reports every problem with o at once.
 func (o Options) Validate() error {
@@ -81,9 +97,6 @@ func (o Options) Validate() error {
 	case "", HTTPResponseJSON, HTTPResponseSSE:
 	default:
 		errs = append(errs, fmt.Errorf("mcptest: unknown HTTPResponse %q (want json or sse)", o.HTTPResponse))
-	}
-	if o.SessionIdleTimeout < 0 {
-		errs = append(errs, fmt.Errorf("mcptest: SessionIdleTimeout %v is negative", o.SessionIdleTimeout))
 	}
 	if strings.ContainsAny(o.Token, " \t\r\n") {
 		errs = append(errs, errors.New("mcptest: Token must not contain whitespace"))
@@ -117,6 +130,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HTTPResponse == "" {
 		o.HTTPResponse = HTTPResponseJSON
+	}
+	if o.SessionIdleTimeout == 0 {
+		o.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	if o.MaxSessions == 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.clock == nil {
+		o.clock = time.Now
 	}
 	return o
 }

@@ -218,8 +218,8 @@ func internString(raw []byte) (string, bool) {
 		case "server/discover":
 			return "server/discover", true
 		default:
-			if t := toolIndex[string(v)]; t != nil {
-				return t.name, true
+			if name, ok := internToolName(v); ok {
+				return name, true
 			}
 		}
 	}

@@ -111,8 +111,8 @@ func sdkExercise(ctx context.Context, t *testing.T, cs *mcp.ClientSession) {
 	if err != nil {
 		t.Fatalf("tools/list: %v", err)
 	}
-	if len(lt.Tools) != len(tools) {
-		t.Fatalf("%d tools, want %d", len(lt.Tools), len(tools))
+	if len(lt.Tools) != len(newToolset().list) {
+		t.Fatalf("%d tools, want %d", len(lt.Tools), len(newToolset().list))
 	}
 	text := func(r *mcp.CallToolResult) string {
 		if len(r.Content) == 0 {

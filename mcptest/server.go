@@ -177,7 +177,7 @@ func (s *Server) Stats(ctx context.Context) (Stats, error) {
 	rt, ctl := s.rt, s.control
 	s.mu.Unlock()
 	if rt != nil {
-		return rt.h.stats.snapshot(0), nil
+		return rt.h.snapshot(0), nil
 	}
 	if ctl == "" {
 		return Stats{}, errors.New("mcptest: this server has no control endpoint")

@@ -109,6 +109,7 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 				select {
 				case slots <- struct{}{}:
 				default:
+					h.stats.paused.Add(1)
 					lw.flush()
 					select {
 					case slots <- struct{}{}:

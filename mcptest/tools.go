@@ -28,35 +28,43 @@ type tool struct {
 	run                       func(ctx context.Context, args json.RawMessage, dst []byte) (out []byte, isError bool, e *rpcError)
 }
 
-var tools = []tool{
-	{"echo", "Returns the message it is given.",
-		`{"type":"object","properties":{"message":{"type":"string"}},"required":["message"]}`, false, runEcho},
-	{"add", "Returns a+b.",
-		`{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}`, false, runAdd},
-	{"sleep", "Waits ms milliseconds, then answers.",
-		`{"type":"object","properties":{"ms":{"type":"integer","minimum":0}},"required":["ms"]}`, true, runSleep},
-	{"cpu", "Spins the CPU for us microseconds, then answers.",
-		`{"type":"object","properties":{"us":{"type":"integer","minimum":0}},"required":["us"]}`, true, runCPU},
-	{"large", "Returns a text block of exactly bytes bytes.",
-		`{"type":"object","properties":{"bytes":{"type":"integer","minimum":0}},"required":["bytes"]}`, false, runLarge},
-	{"fail", "Always fails with an execution error (isError:true).",
-		`{"type":"object","properties":{"message":{"type":"string"}}}`, false, runFail},
-	{"error", "Always answers with a JSON-RPC error (code defaults to -32603).",
-		`{"type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"}}}`, false, runError},
+// toolset is the tool table of one server, built once by newToolset and
+// read-only afterwards: the list in tools/list order, an index by name and
+// the pre-encoded "tools":[...] fields of the tools/list result.
+type toolset struct {
+	list       []tool
+	index      map[string]*tool
+	listFields string
 }
 
-var toolIndex = func() map[string]*tool {
-	m := make(map[string]*tool, len(tools))
-	for i := range tools {
-		m[tools[i].name] = &tools[i]
+// toolDefs returns a fresh copy of the reference server's tools.
+func toolDefs() []tool {
+	return []tool{
+		{"echo", "Returns the message it is given.",
+			`{"type":"object","properties":{"message":{"type":"string"}},"required":["message"]}`, false, runEcho},
+		{"add", "Returns a+b.",
+			`{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}`, false, runAdd},
+		{"sleep", "Waits ms milliseconds, then answers.",
+			`{"type":"object","properties":{"ms":{"type":"integer","minimum":0,"maximum":` + strconv.FormatInt(maxSleep.Milliseconds(), 10) + `}},"required":["ms"]}`, true, runSleep},
+		{"cpu", "Spins the CPU for us microseconds, then answers.",
+			`{"type":"object","properties":{"us":{"type":"integer","minimum":0,"maximum":` + strconv.FormatInt(maxCPU.Microseconds(), 10) + `}},"required":["us"]}`, true, runCPU},
+		{"large", "Returns a text block of exactly bytes bytes.",
+			`{"type":"object","properties":{"bytes":{"type":"integer","minimum":0}},"required":["bytes"]}`, false, runLarge},
+		{"fail", "Always fails with an execution error (isError:true).",
+			`{"type":"object","properties":{"message":{"type":"string"}}}`, false, runFail},
+		{"error", "Always answers with a JSON-RPC error (code defaults to -32603).",
+			`{"type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"}}}`, false, runError},
 	}
-	return m
-}()
+}
 
-// toolsListFields is the pre-encoded "tools":[...] of tools/list.
-var toolsListFields = func() []byte {
+// newToolset builds the tool table of one server.
+func newToolset() *toolset {
+	ts := &toolset{list: toolDefs()}
+	ts.index = make(map[string]*tool, len(ts.list))
 	b := []byte(`"tools":[`)
-	for i, t := range tools {
+	for i := range ts.list {
+		t := &ts.list[i]
+		ts.index[t.name] = t
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -68,8 +76,34 @@ var toolsListFields = func() []byte {
 		b = append(b, t.schema...)
 		b = append(b, '}')
 	}
-	return append(b, ']')
-}()
+	ts.listFields = string(append(b, ']'))
+	return ts
+}
+
+// lookup returns the tool called name, or nil.
+func (ts *toolset) lookup(name string) *tool { return ts.index[name] }
+
+// internToolName returns the constant copy of a known tool's name, so the
+// request parser does not allocate it; ok is false for other names.
+func internToolName(v []byte) (string, bool) {
+	switch string(v) {
+	case "echo":
+		return "echo", true
+	case "add":
+		return "add", true
+	case "sleep":
+		return "sleep", true
+	case "cpu":
+		return "cpu", true
+	case "large":
+		return "large", true
+	case "fail":
+		return "fail", true
+	case "error":
+		return "error", true
+	}
+	return "", false
+}
 
 func badArgs(toolName string, err error) *rpcError {
 	return errorf(wire.CodeInvalidParams, "invalid arguments for tool "+strconv.Quote(toolName)+": "+err.Error())
@@ -77,6 +111,12 @@ func badArgs(toolName string, err error) *rpcError {
 
 func missingArg(toolName, arg string) *rpcError {
 	return errorf(wire.CodeInvalidParams, "tool "+strconv.Quote(toolName)+": missing required argument "+strconv.Quote(arg))
+}
+
+// outOfRange is the -32602 for an integer argument outside [0, max].
+func outOfRange(toolName, arg string, v, max int64) *rpcError {
+	return errorf(wire.CodeInvalidParams, "tool "+strconv.Quote(toolName)+": argument "+strconv.Quote(arg)+" = "+
+		strconv.FormatInt(v, 10)+" is out of range: must be in [0, "+strconv.FormatInt(max, 10)+"]")
 }
 
 func appendText(dst []byte, text string) []byte {
@@ -170,15 +210,17 @@ func runSleep(ctx context.Context, raw json.RawMessage, dst []byte) ([]byte, boo
 	if e != nil {
 		return dst, false, e
 	}
-	d := time.Duration(ms) * time.Millisecond
-	if ms < 0 || d > maxSleep {
-		return toolError(dst, "sleep: ms must be in [0, "+strconv.FormatInt(maxSleep.Milliseconds(), 10)+"]")
+	// Compare before converting: time.Duration(ms)*time.Millisecond
+	// overflows (and wraps past the bound) for huge ms.
+	if ms < 0 || ms > maxSleep.Milliseconds() {
+		return dst, false, outOfRange("sleep", "ms", ms, maxSleep.Milliseconds())
 	}
-	t := time.NewTimer(d)
+	t := time.NewTimer(time.Duration(ms) * time.Millisecond)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-ctx.Done():
+		// The dispatcher sees ctx done and sends nothing (abandoned).
 		return toolError(dst, "sleep: cancelled")
 	}
 	return appendText(dst, "slept "+strconv.FormatInt(ms, 10)+" ms"), false, nil
@@ -189,10 +231,10 @@ func runCPU(ctx context.Context, raw json.RawMessage, dst []byte) ([]byte, bool,
 	if e != nil {
 		return dst, false, e
 	}
-	d := time.Duration(us) * time.Microsecond
-	if us < 0 || d > maxCPU {
-		return toolError(dst, "cpu: us must be in [0, "+strconv.FormatInt(maxCPU.Microseconds(), 10)+"]")
+	if us < 0 || us > maxCPU.Microseconds() { // before converting, as in runSleep
+		return dst, false, outOfRange("cpu", "us", us, maxCPU.Microseconds())
 	}
+	d := time.Duration(us) * time.Microsecond
 	start := time.Now()
 	var x uint64 = 88172645463325252
 	for i := 0; time.Since(start) < d; i++ {

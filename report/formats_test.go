@@ -310,12 +310,13 @@ func TestNormalizeDerivesVerdicts(t *testing.T) {
 		failTh   bool
 		want     Status
 	}{
-		{"no children passes", nil, "", false, StatusPassed},
+		{"no children, checks or status is skipped, never passed", nil, "", false, StatusSkipped},
 		{"an error beats a failure", []Status{StatusPassed, StatusFailed, StatusError}, "", false, StatusError},
 		{"a failure fails the parent", []Status{StatusPassed, StatusFailed}, "", false, StatusFailed},
 		{"all skipped is skipped", []Status{StatusSkipped, StatusSkipped}, "", false, StatusSkipped},
 		{"some skipped still passes", []Status{StatusSkipped, StatusPassed}, "", false, StatusPassed},
-		{"a set status is kept", []Status{StatusFailed}, StatusSkipped, false, StatusSkipped},
+		{"a set status is kept when no child is worse", []Status{StatusSkipped}, StatusPassed, false, StatusPassed},
+		{"a failed child overrides a set status", []Status{StatusFailed}, StatusSkipped, false, StatusFailed},
 		{"a failed threshold fails a passed node", nil, StatusPassed, true, StatusFailed},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 )
@@ -61,12 +63,39 @@ func WriteJSON(w io.Writer, r *Run) error {
 	return enc.Encode(rep)
 }
 
+// MaxJSONBytes bounds what ReadJSON reads: a report larger than this is
+// refused rather than held in memory.
+const MaxJSONBytes = 256 << 20
+
 // ReadJSON decodes a report written by WriteJSON (null values come back as
-// NaN).
-func ReadJSON(rd io.Reader) (*JSONReport, error) {
+// NaN). It reads at most MaxJSONBytes, refuses a schema version other than
+// SchemaVersion and a run that fails Validate, and reports every such
+// problem at once.
+func ReadJSON(rd io.Reader) (*JSONReport, error) { return readJSON(rd, MaxJSONBytes) }
+
+func readJSON(rd io.Reader, limit int64) (*JSONReport, error) {
+	lr := &io.LimitedReader{R: rd, N: limit + 1}
 	var rep JSONReport
-	dec := json.NewDecoder(rd)
+	dec := json.NewDecoder(lr)
 	if err := dec.Decode(&rep); err != nil {
+		if lr.N <= 0 {
+			return nil, fmt.Errorf("report: JSON larger than %d bytes", limit)
+		}
+		return nil, fmt.Errorf("report: decode JSON: %w", err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("report: JSON larger than %d bytes", limit)
+	}
+	var errs []error
+	if rep.SchemaVersion != SchemaVersion {
+		errs = append(errs, fmt.Errorf("report: schema_version %d, this reader understands %d", rep.SchemaVersion, SchemaVersion))
+	}
+	if rep.Run == nil {
+		errs = append(errs, errors.New("report: no run in the JSON"))
+	} else if err := rep.Run.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return &rep, nil

@@ -259,39 +259,66 @@ func (r *Run) Walk(fn func(path []string, n *Node)) {
 	}
 }
 
-// Normalize gives every node with an empty Status the verdict of its
-// children (error over failed over passed; all skipped is skipped; no
-// children is passed) and a failed Status to any node with a failing
-// threshold or assertion. It is idempotent; writers call it on a copy.
+// Normalize settles every node's verdict, children first: a node's Status
+// becomes the worst of its own and its children's (error over failed over
+// passed over skipped), so an explicit "passed" never hides a failed child;
+// a node with empty Status whose children were all skipped is skipped. A
+// passed node with a failing threshold or assertion fails. A leaf with no
+// Status, children, thresholds or assertions has no evidence of passing and
+// is skipped (with a message), never passed. It is idempotent; writers call
+// it on a copy.
 func (r *Run) Normalize() {
 	for _, s := range r.Suites {
 		normalize(s)
 	}
 }
 
-func normalize(n *Node) Status {
-	var any, errs, fails, skips int
-	for _, c := range n.Children {
-		any++
-		switch normalize(c) {
-		case StatusError:
-			errs++
-		case StatusFailed:
-			fails++
-		case StatusSkipped:
-			skips++
-		}
+// NoVerdict is the message of a leaf that Normalize skipped for lack of
+// anything to judge.
+const NoVerdict = "no verdict: no status, children, thresholds or assertions"
+
+// statusRank orders verdicts from best to worst; an unknown status ranks
+// with passed so that a child's worse verdict still wins.
+func statusRank(s Status) int {
+	switch s {
+	case StatusSkipped:
+		return 0
+	case StatusError:
+		return 3
+	case StatusFailed:
+		return 2
 	}
-	if n.Status == "" {
-		switch {
-		case errs > 0:
-			n.Status = StatusError
-		case fails > 0:
-			n.Status = StatusFailed
-		case any > 0 && skips == any:
+	return 1
+}
+
+func normalize(n *Node) Status {
+	worst, anyChild := Status(""), false
+	for _, c := range n.Children {
+		cs := normalize(c)
+		if !anyChild || statusRank(cs) > statusRank(worst) {
+			worst = cs
+		}
+		anyChild = true
+	}
+	switch {
+	case n.Status == "" && anyChild:
+		n.Status = worst
+		if n.Status == StatusSkipped && (len(n.Thresholds) > 0 || n.Assertions.Passed+n.Assertions.Failed > 0) {
+			n.Status = StatusPassed // its own checks ran; they are judged below
+		}
+	case n.Status == "":
+		if len(n.Thresholds) == 0 && n.Assertions.Passed+n.Assertions.Failed == 0 {
 			n.Status = StatusSkipped
-		default:
+			if n.Message == "" {
+				n.Message = NoVerdict
+			}
+		} else {
 			n.Status = StatusPassed
+		}
+	case anyChild && statusRank(worst) > statusRank(n.Status):
+		n.Status = worst
+		if n.Message == "" {
+			n.Message = "a child " + string(worst)
 		}
 	}
 	if n.Status == StatusPassed {

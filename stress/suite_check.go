@@ -46,7 +46,7 @@ func (c Check) display() string {
 	if math.IsNaN(c.Measured) {
 		return "n/a"
 	}
-	v := fmt.Sprintf("%.4g", c.Measured)
+	v := fmt.Sprintf("%.6g", c.Measured)
 	if c.Unit == "" {
 		return v
 	}

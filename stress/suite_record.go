@@ -30,6 +30,9 @@ func (s *Suite) Test(tb testing.TB) *T {
 	tb.Helper()
 	t := &T{s: s, tb: tb, start: time.Now(), node: &report.Node{Name: tb.Name(), Kind: report.KindTest}}
 	tb.Cleanup(t.finish)
+	if err := s.Context().Err(); err != nil {
+		t.Skip("the suite was interrupted before this test started")
+	}
 	return t
 }
 
@@ -60,6 +63,12 @@ func (t *T) Record(sum *framework.Summary, checks ...Check) {
 		t.node.AddCount(k, v)
 	}
 	t.mu.Unlock()
+	if sum != nil && sum.Aborted != "" {
+		// A run stopped early (a signal, the test deadline, an aborting
+		// threshold) is judged on part of its plan: it cannot pass.
+		t.Check(Check{Expr: "the run completed its planned duration", Measured: sum.LoadDuration.Seconds(), Unit: "s",
+			Detail: "aborted: " + sum.Aborted})
+	}
 	for _, c := range checks {
 		t.Check(c)
 	}

@@ -27,7 +27,7 @@ const (
 	MetricDropRate          = "drop_rate_percent"
 	MetricMemoryUsage       = "memory_usage_mb"
 	MetricMemoryGrowth      = "memory_growth_mb"
-	MetricGCPause           = "gc_pause_ms"
+	MetricGCPause           = "client_gc_pause_p99_ms"
 	MetricCPU               = "cpu_percent"
 	MetricTotalMessages     = "total_messages"
 	MetricSessionsOpened    = "sessions_opened"

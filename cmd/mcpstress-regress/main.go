@@ -1,13 +1,24 @@
 // Command mcpstress-regress compares stored results with the regression
 // package outside `go test`:
 //
-//	mcpstress-regress compare [-alpha 0.05] [-correction holm|bh|none] old.json new.json
+//	mcpstress-regress compare [-alpha 0.05] [-correction holm|bh|none] [-allow-inconclusive] old.json new.json
 //	mcpstress-regress bench [-name echo] results.json > results.txt   # for benchstat
 //	mcpstress-regress eval [-trials 2000] [-alpha 0.05] corpus.json
 //
 // Input files are baselines (testdata/baselines) or noise corpora
-// (testdata/noise): any JSON object with a "metrics" list of samples.
-// compare exits 1 when a regression is flagged.
+// (testdata/noise): any JSON object with a "metrics" list of samples,
+// at most regression.MaxFileBytes (64 MiB) each.
+//
+// Exit codes:
+//
+//	0  no regression (compare), or the bench/eval output was written
+//	1  compare flagged at least one regression
+//	2  compare could not decide: some comparison is inconclusive (too few
+//	   runs, a metric missing on one side), unless -allow-inconclusive is
+//	   given; or a usage, input or I/O error
+//
+// A regression outranks inconclusive comparisons: when both occur the exit
+// code is 1.
 package main
 
 import (
@@ -22,15 +33,36 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		if !errors.Is(err, errFlagged) {
-			fmt.Fprintln(os.Stderr, "mcpstress-regress:", err)
-		}
-		os.Exit(1)
+	err := run(os.Args[1:], os.Stdout)
+	if err != nil && !errors.Is(err, errFlagged) {
+		fmt.Fprintln(os.Stderr, "mcpstress-regress:", err)
 	}
+	os.Exit(exitCode(err))
 }
 
-var errFlagged = errors.New("regressions flagged")
+// Exit codes (see the package comment).
+const (
+	exitOK           = 0
+	exitRegression   = 1
+	exitInconclusive = 2 // also usage, input and I/O errors
+)
+
+var (
+	errFlagged      = errors.New("regressions flagged")
+	errInconclusive = errors.New("inconclusive comparisons (pass -allow-inconclusive to accept them)")
+)
+
+// exitCode maps run's error to the process exit code.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFlagged):
+		return exitRegression
+	default:
+		return exitInconclusive
+	}
+}
 
 // results is the part of a baseline or noise corpus this command reads.
 type results struct {
@@ -40,7 +72,7 @@ type results struct {
 
 func load(path string) (results, error) {
 	var r results
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, regression.MaxFileBytes)
 	if err != nil {
 		return r, err
 	}
@@ -53,6 +85,24 @@ func load(path string) (results, error) {
 	return r, nil
 }
 
+// readLimited reads path, refusing a file larger than limit bytes rather
+// than reading it whole into memory.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than the %d-byte input limit", path, limit)
+	}
+	return b, nil
+}
+
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("usage: mcpstress-regress compare|bench|eval [flags] files")
@@ -62,6 +112,7 @@ func run(args []string, out io.Writer) error {
 	corr := fs.String("correction", "holm", "holm, bh or none")
 	name := fs.String("name", "mcpstress", "benchmark name for bench")
 	trials := fs.Int("trials", 2000, "trials per cell for eval")
+	allowInconclusive := fs.Bool("allow-inconclusive", false, "compare: exit 0 rather than 2 when some comparison is inconclusive")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -102,6 +153,9 @@ func run(args []string, out io.Writer) error {
 		}
 		if len(rep.Flagged()) > 0 {
 			return errFlagged
+		}
+		if n := rep.Count(regression.Inconclusive); n > 0 && !*allowInconclusive {
+			return fmt.Errorf("%d of %d: %w", n, len(rep.Comparisons), errInconclusive)
 		}
 		return nil
 	case "bench":

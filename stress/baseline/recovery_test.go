@@ -116,6 +116,7 @@ func TestBaselineRecoveryTime(t *testing.T) {
 	}
 	tr.Record(sum, recoveryCheck(rec, p.recoveryMax))
 	tr.Metric("recovery_time_s", "s", rec.Time.Seconds(), report.BetterLower)
+	tr.Metric("first_interval_back_s", "s", rec.FirstBack.Seconds(), report.BetterLower)
 	tr.Metric("pre_drop_rate", "msg/s", rec.PreRate, report.BetterHigher)
 	tr.Metric("lowest_rate_after_drop", "msg/s", rec.MinRate, report.BetterHigher)
 	tr.Metric("failed_during_recovery", "", float64(rec.FailedDuring), report.BetterLower)
