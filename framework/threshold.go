@@ -318,9 +318,6 @@ func (r ThresholdResult) Mark() string {
 
 func (r ThresholdResult) String() string {
 	s := fmt.Sprintf("%s %s (measured %s)", r.Mark(), r.Threshold.Expr, r.Display)
-	if r.NoData {
-		s += "; failed: no data to judge"
-	}
 	if r.WindowFailures > 0 {
 		s += fmt.Sprintf("; failed %d of %d windows, worst %s", r.WindowFailures, r.WindowChecks, r.WorstDisplay)
 	}

@@ -337,9 +337,10 @@ func Shared[T any](s *Suite, tb testing.TB, key string, fn func(tb testing.TB) T
 
 // Progress returns a framework progress callback for the named test that
 // publishes each interval to the report's event stream and, with
-// -prometheus, to the exporter (level gauges and request counts; latency
-// histograms need per-request observations the engine does not expose).
-func (s *Suite) Progress(test string) func(framework.Progress) {
+// -prometheus, to the exporter (level gauges with the offered rate given,
+// and request counts; latency histograms need per-request observations the
+// engine does not expose).
+func (s *Suite) Progress(test string, offered float64) func(framework.Progress) {
 	return func(p framework.Progress) {
 		s.mu.Lock()
 		b, exp := s.builder, s.exporter
@@ -352,7 +353,7 @@ func (s *Suite) Progress(test string) func(framework.Progress) {
 		if exp == nil {
 			return
 		}
-		st := report.State{Sessions: p.Sessions, AchievedRate: p.Rate}
+		st := report.State{Sessions: p.Sessions, OfferedRate: offered, AchievedRate: p.Rate}
 		if r := p.Interval.Resources; r != nil && r.Server != nil {
 			st.ServerRSSBytes, st.ServerCPUPercent = r.Server.RSSBytes, r.Server.CPUPercent
 		}

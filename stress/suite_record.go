@@ -158,8 +158,11 @@ func (t *T) Fault(kind string, at, end time.Time, detail string) {
 }
 
 // Progress returns a framework progress callback that publishes each
-// interval to the report's event stream and the Prometheus exporter.
-func (t *T) Progress() func(framework.Progress) { return t.s.Progress(t.tb.Name()) }
+// interval of a run offered offered requests per second to the report's
+// event stream and the Prometheus exporter.
+func (t *T) Progress(offered float64) func(framework.Progress) {
+	return t.s.Progress(t.tb.Name(), offered)
+}
 
 // finish adds the node with the test's verdict and rewrites the reports.
 func (t *T) finish() {

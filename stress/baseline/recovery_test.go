@@ -80,7 +80,7 @@ func TestBaselineRecoveryTime(t *testing.T) {
 
 	var mu sync.Mutex
 	var drop chaos.FaultEvent
-	progress := suite.Progress(t.Name())
+	progress := suite.Progress(t.Name(), sc.Rate)
 	sum := stress.RunWith(t, via, sc, stress.Options{
 		Context: suite.Context(),
 		NoFail:  true,
