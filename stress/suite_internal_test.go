@@ -3,6 +3,7 @@ package stress
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +108,74 @@ func TestSharedRunsOncePerKey(t *testing.T) {
 	}
 	if got := Shared(s, t, "other", fn); got != 14 || runs != 2 {
 		t.Fatalf("another key: got %d after %d runs, want 14 after 2", got, runs)
+	}
+}
+
+// fakeTB records what a test would report, so the failing paths of T can be
+// checked without failing this test. Only the methods T uses are
+// implemented; the embedded nil TB panics on any other.
+type fakeTB struct {
+	testing.TB
+	name     string
+	failed   bool
+	errors   []string
+	cleanups []func()
+}
+
+func (f *fakeTB) Helper()             {}
+func (f *fakeTB) Name() string        { return f.name }
+func (f *fakeTB) Logf(string, ...any) {}
+func (f *fakeTB) Errorf(format string, a ...any) {
+	f.failed = true
+	f.errors = append(f.errors, fmt.Sprintf(format, a...))
+}
+func (f *fakeTB) Failed() bool      { return f.failed }
+func (f *fakeTB) Skipped() bool     { return false }
+func (f *fakeTB) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) finish() {
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+}
+
+func TestAFailedCheckOrAnAbortedRunFailsTheTestAndTheReport(t *testing.T) {
+	tests := []struct {
+		name   string
+		sum    *framework.Summary
+		checks []Check
+		errors int
+	}{
+		{"a failed check", &framework.Summary{Scenario: "a"}, []Check{{Expr: "p95 <= 102ms", Measured: 150, Unit: "ms"}}, 1},
+		{"an aborted run", &framework.Summary{Scenario: "b", Aborted: "stopped: interrupt"}, []Check{{Expr: "p95 <= 102ms", Measured: 1, Unit: "ms", Pass: true}}, 1},
+		{"a skipped check alone is no failure", &framework.Summary{Scenario: "c"}, []Check{{Expr: "memory", Skip: "not observable"}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := newTestSuite(t, "-report-dir", dir)
+			tb := &fakeTB{name: "TestX"}
+			s.Test(tb).Record(tt.sum, tt.checks...)
+			tb.finish()
+			if len(tb.errors) != tt.errors {
+				t.Fatalf("errors %q, want %d", tb.errors, tt.errors)
+			}
+			f, err := os.Open(filepath.Join(dir, "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rep, err := report.ReadJSON(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := rep.Run.Suites[0].Children[0]
+			want := report.StatusPassed
+			if tt.errors > 0 {
+				want = report.StatusFailed
+			}
+			if n.Status != want || (want == report.StatusFailed && !strings.HasPrefix(n.Message, "failed: ")) {
+				t.Errorf("report node %s %q, want %s", n.Status, n.Message, want)
+			}
+		})
 	}
 }
