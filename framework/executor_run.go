@@ -191,7 +191,11 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 			now := time.Now()
 			snap := rec.Rotate(lastTick, now)
 			lastTick = now
-			rec.attachResources(sample(now))
+			// The snapshot handed to Progress carries the same sample as
+			// the stored series (Prometheus gauges read it).
+			rs := sample(now)
+			rec.attachResources(rs)
+			snap.Resources = &rs
 			cumErrors += snap.Counts.Errors()
 			cumDropped += snap.Counts.Dropped
 			if r := ts.check(rec, now.Sub(start)); r != nil {

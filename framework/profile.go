@@ -221,6 +221,13 @@ func (pl Plan) Phase(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// LookupPhase returns the named phase and whether the mode defines it, for
+// a suite whose phase is data that must not fall back to a default.
+func (pl Plan) LookupPhase(name string) (time.Duration, bool) {
+	d, ok := pl.Phases[name]
+	return d.D(), ok
+}
+
 // String is the plan printed at the start of a suite.
 func (pl Plan) String() string {
 	var b strings.Builder

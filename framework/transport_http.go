@@ -29,6 +29,9 @@ type HTTPSession struct {
 	client *http.Client
 	opts   ClientOptions
 	sem    chan struct{}
+	// onClose, when set, runs once at the end of Close (the target's
+	// live-session count).
+	onClose func()
 
 	mu         sync.Mutex // guards the fields below
 	sessionID  string
@@ -471,6 +474,9 @@ func (s *HTTPSession) Close() error {
 	s.closed = true
 	st := httpState{s.sessionID, s.protocol, s.meta}
 	s.mu.Unlock()
+	if s.onClose != nil {
+		defer s.onClose() // after the DELETE, so its connection is idle too
+	}
 	s.wg.Wait()
 	if st.sessionID == "" || wire.IsModern(st.protocol) {
 		return nil

@@ -299,6 +299,7 @@ func (h *handler) callTool(ctx context.Context, r *request, dst []byte) ([]byte,
 	if a := r.P.Arguments; len(a) > 0 && a[0] != '{' && !strings.HasPrefix(string(a), "null") {
 		return dst, false, errorf(wire.CodeInvalidParams, "tools/call: arguments must be an object")
 	}
+	h.faults.leak()
 	if h.faults.shouldFail() {
 		if h.faults.get().FailToolError {
 			return toolError(dst, "injected fault (FailFraction)")

@@ -38,7 +38,18 @@ type Faults struct {
 	// transport) and every legacy HTTP session lookup wait until it is
 	// lifted or the request ends.
 	BlockRegistry bool `json:"blockRegistry"`
+	// LeakBytesPerCall makes every tools/call retain that many bytes in a
+	// server-held slice (written, so the pages count in the RSS) that is
+	// never freed while the fault is on: the negative control of a memory
+	// criterion. The total retained is capped at MaxLeakBytes to keep the
+	// machine safe (calls beyond it retain nothing more); switching the
+	// fault off (0) releases it all to the garbage collector. Stats
+	// reports the bytes retained as LeakedBytes.
+	LeakBytesPerCall int `json:"leakBytesPerCall"`
 }
+
+// MaxLeakBytes caps the memory the LeakBytesPerCall fault retains: 1 GiB.
+const MaxLeakBytes = 1 << 30
 
 // Validate reports every problem with f at once.
 func (f Faults) Validate() error {
@@ -51,6 +62,9 @@ func (f Faults) Validate() error {
 	}
 	if f.StallFor < 0 {
 		errs = append(errs, fmt.Errorf("mcptest: Faults.StallFor %v is negative", f.StallFor))
+	}
+	if f.LeakBytesPerCall < 0 || f.LeakBytesPerCall > MaxLeakBytes {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.LeakBytesPerCall %d is not in [0, %d] (MaxLeakBytes)", f.LeakBytesPerCall, MaxLeakBytes))
 	}
 	if f.StallFor > 0 && !f.Stall {
 		errs = append(errs, errors.New("mcptest: Faults.StallFor is set but Stall is false"))
@@ -69,6 +83,11 @@ type faultState struct {
 	delayNs  atomic.Int64
 	failFrac atomic.Uint64 // math.Float64bits
 	waiting  atomic.Int64  // requests blocked in waitRegistry now
+
+	leakPer  atomic.Int64 // LeakBytesPerCall
+	leakMu   sync.Mutex   // guards leaked
+	leaked   [][]byte     // retained by the leak fault; nil when it is off
+	leakSize atomic.Int64 // bytes in leaked
 }
 
 func newFaultState(f Faults) *faultState {
@@ -101,6 +120,13 @@ func (s *faultState) set(f Faults) {
 		s.failN.Store(0)
 	}
 	s.cur = f
+	s.leakPer.Store(int64(f.LeakBytesPerCall))
+	if f.LeakBytesPerCall == 0 {
+		s.leakMu.Lock()
+		s.leaked = nil
+		s.leakSize.Store(0)
+		s.leakMu.Unlock()
+	}
 	s.delayNs.Store(int64(f.Delay))
 	s.failFrac.Store(math.Float64bits(f.FailFraction))
 	s.active.Store(f != Faults{})
@@ -198,4 +224,30 @@ func (s *faultState) shouldFail() bool {
 // failAt reports whether call n (from 1) fails under fraction f.
 func failAt(n uint64, f float64) bool {
 	return uint64(float64(n)*f) > uint64(float64(n-1)*f)
+}
+
+// leak retains LeakBytesPerCall bytes for one tools/call, up to
+// MaxLeakBytes in all.
+func (s *faultState) leak() { s.leakUpTo(MaxLeakBytes) }
+
+// leakUpTo is leak with the cap as a parameter (tests use a small one).
+func (s *faultState) leakUpTo(limit int64) {
+	if !s.active.Load() {
+		return
+	}
+	n := s.leakPer.Load()
+	if n <= 0 {
+		return
+	}
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i) | 1 // touch every page: untouched pages are not resident
+	}
+	s.leakMu.Lock()
+	defer s.leakMu.Unlock()
+	if s.leakPer.Load() != n || s.leakSize.Load()+n > limit {
+		return // switched off or changed meanwhile, or at the cap
+	}
+	s.leaked = append(s.leaked, b)
+	s.leakSize.Add(n)
 }

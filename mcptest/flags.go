@@ -24,6 +24,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Faults.Stall, "stall", o.Faults.Stall, "fault: hold every request unanswered")
 	fs.DurationVar(&o.Faults.StallFor, "stall-for", o.Faults.StallFor, "fault: release stalled requests after this long")
 	fs.BoolVar(&o.Faults.BlockRegistry, "block-registry", o.Faults.BlockRegistry, "fault: block initialize and session lookups")
+	fs.IntVar(&o.Faults.LeakBytesPerCall, "leak-bytes-per-call", o.Faults.LeakBytesPerCall, "fault: bytes every tools/call retains for good (capped at 1 GiB in all)")
 }
 
 // args renders o as the flags BindFlags parses (defaults omitted).
@@ -72,6 +73,9 @@ func (o Options) args() []string {
 	}
 	if f.BlockRegistry {
 		add("block-registry", "true")
+	}
+	if f.LeakBytesPerCall != 0 {
+		add("leak-bytes-per-call", strconv.Itoa(f.LeakBytesPerCall))
 	}
 	return a
 }

@@ -56,7 +56,9 @@ type Stats struct {
 	InFlight int64 `json:"inFlight"`
 	// FramesTooLarge counts frames refused for MaxFrame.
 	FramesTooLarge int64 `json:"framesTooLarge"`
-	PID            int   `json:"pid"`
+	// LeakedBytes is the memory the LeakBytesPerCall fault retains now.
+	LeakedBytes int64 `json:"leakedBytes"`
+	PID         int   `json:"pid"`
 }
 
 // Total returns the number of requests counted for method with outcome
@@ -223,5 +225,6 @@ func (c *counters) snapshot(pid int) Stats {
 func (h *handler) snapshot(pid int) Stats {
 	s := h.stats.snapshot(pid)
 	s.RegistryWaiting = h.faults.waiting.Load()
+	s.LeakedBytes = h.faults.leakSize.Load()
 	return s
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // A user's own test: 150 sessions sending 5,000 echo calls per second for
-// 10 s to the server at $MCPSTRESS_TARGET (or the embedded reference server
+// 10 s to the server at $MCP_TARGET (or the embedded reference server
 // when it is unset), with the seed's baseline pass criteria.
 func ExampleRun() {
 	testMyServer := func(t *testing.T) {

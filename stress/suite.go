@@ -21,14 +21,10 @@ import (
 	"github.com/mcpstress/mcpstress/report"
 )
 
-// Environment variables every suite reads (flags win over them).
-const (
-	// SuiteTargetEnv names the server under test, as -target does.
-	SuiteTargetEnv = "MCP_TARGET"
-	// ReportDirEnv is where the reports go, as -report-dir does (the
-	// GitHub workflow sets it).
-	ReportDirEnv = "MCPSTRESS_REPORT_DIR"
-)
+// ReportDirEnv is where the reports go, as -report-dir does (the GitHub
+// workflow sets it). The server under test comes from -target, then
+// TargetEnv; flags win over the environment.
+const ReportDirEnv = "MCPSTRESS_REPORT_DIR"
 
 // Suite is one stress suite's process-wide state: its flags, mode, target,
 // report builder and the Prometheus exporter. A suite package declares one
@@ -72,7 +68,7 @@ func NewSuite(name string) *Suite {
 func newSuite(name string, fs *flag.FlagSet) *Suite {
 	s := &Suite{name: name, shared: map[string]*sharedEntry{}, recorded: map[*framework.Summary]bool{}}
 	port, _ := report.DefaultPort(name)
-	s.target = fs.String("target", "", "server under test: tcp://host:port, http://host:port/mcp, stdio:command args (default $"+SuiteTargetEnv+", then $"+TargetEnv+", then the embedded reference server in its own process)")
+	s.target = fs.String("target", "", "server under test: tcp://host:port, http://host:port/mcp, stdio:command args (default $"+TargetEnv+", then the embedded reference server in its own process)")
 	s.reportDir = fs.String("report-dir", "", "directory for the reports (default $"+ReportDirEnv+", then reports/"+name+"-<UTC time>/)")
 	s.prometheus = fs.Bool("prometheus", false, "serve the run's metrics for Prometheus on 127.0.0.1:-prometheus-port")
 	s.promPort = fs.Int("prometheus-port", port, "port of the -prometheus endpoint")
@@ -207,13 +203,9 @@ func moduleRoot() string {
 }
 
 // Target is the server under test as the user named it: -target, then
-// $MCP_TARGET, then $MCPSTRESS_TARGET; "" means the embedded reference
-// server.
+// $MCP_TARGET (TargetEnv); "" means the embedded reference server.
 func (s *Suite) Target() string {
 	if t := strings.TrimSpace(*s.target); t != "" {
-		return t
-	}
-	if t := strings.TrimSpace(os.Getenv(SuiteTargetEnv)); t != "" {
 		return t
 	}
 	return strings.TrimSpace(os.Getenv(TargetEnv))

@@ -73,15 +73,17 @@ func TestSuiteRewritesTheReportsAfterEveryTest(t *testing.T) {
 }
 
 func TestSuiteTargetPrecedence(t *testing.T) {
-	t.Setenv(SuiteTargetEnv, "tcp://127.0.0.1:2")
-	t.Setenv(TargetEnv, "tcp://127.0.0.1:3")
+	if TargetEnv != "MCP_TARGET" {
+		t.Errorf("TargetEnv = %q, want the documented MCP_TARGET", TargetEnv)
+	}
+	t.Setenv(TargetEnv, "tcp://127.0.0.1:2")
+	t.Setenv("MCPSTRESS_TARGET", "tcp://127.0.0.1:3") // the retired name is ignored
 	if got := newTestSuite(t, "-report-dir", t.TempDir(), "-target", "tcp://127.0.0.1:1").Target(); got != "tcp://127.0.0.1:1" {
 		t.Errorf("the flag should win, got %q", got)
 	}
 	if got := newTestSuite(t, "-report-dir", t.TempDir()).Target(); got != "tcp://127.0.0.1:2" {
-		t.Errorf("$%s should win over $%s, got %q", SuiteTargetEnv, TargetEnv, got)
+		t.Errorf("$%s should be used without -target, got %q", TargetEnv, got)
 	}
-	t.Setenv(SuiteTargetEnv, "")
 	t.Setenv(TargetEnv, "")
 	s := newTestSuite(t, "-report-dir", t.TempDir())
 	if s.Target() != "" || s.TargetLabel() != "embedded reference server" {

@@ -10,8 +10,9 @@ import (
 )
 
 // TargetEnv names the environment variable that points every suite at
-// another server when the test passes an empty target.
-const TargetEnv = "MCPSTRESS_TARGET"
+// another server when the test passes an empty target (and no -target flag
+// is given).
+const TargetEnv = "MCP_TARGET"
 
 // Resolved is a target ready for the engine. Server is the embedded
 // reference server when this package started it (its PID is sampled), nil
@@ -23,7 +24,7 @@ type Resolved struct {
 }
 
 // ResolveTarget turns a target string into a framework.Target: "" means
-// $MCPSTRESS_TARGET, and if that is empty too, the embedded reference server
+// $MCP_TARGET, and if that is empty too, the embedded reference server
 // started with server in its own process (stopped in tb.Cleanup). A bad
 // target fails the test at once.
 func ResolveTarget(tb testing.TB, target string, client framework.ClientOptions, server mcptest.Options) Resolved {

@@ -15,11 +15,15 @@
 //	TestBaselineChecksFailAgainstASlowServer
 //	                                 the latency checks fail against a reference server slowed
 //	                                 by 150 ms and pass against an unslowed one
+//	TestBaselineMemoryCheckFailsAgainstALeakingServer
+//	                                 the memory growth check passes against a reference server,
+//	                                 then fails against the same server once its LeakBytesPerCall
+//	                                 fault retains memory at 20× the criterion's rate
 //
 // The first four tests (and the memory test) judge one shared run, made once
 // per process by whichever of them runs first; the recovery test and the
-// slow-server test make their own. The tests are behind the stress build
-// tag:
+// slow- and leaking-server controls make their own. The tests are behind
+// the stress build tag:
 //
 //	STRESS_TEST_MODE=quick go test -tags stress -v ./stress/baseline
 //	MCP_TARGET=tcp://127.0.0.1:9001 go test -tags stress ./stress/baseline

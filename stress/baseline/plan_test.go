@@ -24,7 +24,7 @@ type plan struct {
 	level framework.Level
 
 	warmup         time.Duration // stabilisation before the baseline point (seed: T+10 s)
-	memoryWarmup   time.Duration // load before the memory trend is fitted
+	memoryWarmup   time.Duration // load before the memory trend is fitted (phase memory_warmup)
 	memoryWindow   time.Duration // the seed's "over 5 minutes"
 	recoveryWindow time.Duration // how long after the drop recovery is watched
 
@@ -32,12 +32,8 @@ type plan struct {
 	memoryHorizon     time.Duration // criteria memory_growth_window_s
 	memoryMaxMB       float64       // criteria memory_mb_max
 	recoveryMax       time.Duration // criteria recovery_s_max
-	distributionAlpha float64       // criteria distribution_p_min, default 0.001
+	distributionAlpha float64       // criteria distribution_p_min
 }
-
-// memoryWarmupFloor is the least load before the memory trend is fitted
-// when the profile has no memory_warmup phase.
-const memoryWarmupFloor = 10 * time.Second
 
 // criterion reads a named number from the profile; a missing one fails the
 // test (criteria are data, never defaults made up here).
@@ -50,6 +46,17 @@ func criterion(tb testing.TB, p *framework.Profile, key string) float64 {
 	return v
 }
 
+// phase reads a named phase of the mode from the profile; a missing one
+// fails the test, as a missing criterion does.
+func phase(tb testing.TB, pl framework.Plan, name string) time.Duration {
+	tb.Helper()
+	d, ok := pl.LookupPhase(name)
+	if !ok {
+		tb.Fatalf("testdata/profiles/baseline.json: modes.%s.phases.%s is missing", pl.Mode, name)
+	}
+	return d
+}
+
 func loadPlan(tb testing.TB) plan {
 	tb.Helper()
 	pl := suite.Plan(tb)
@@ -58,22 +65,22 @@ func loadPlan(tb testing.TB) plan {
 		tb.Fatalf("baseline profile: want one level in mode %s, got %d", pl.Mode, len(levels))
 	}
 	p := plan{Plan: pl, level: levels[0]}
-	p.warmup = pl.Phase("warmup", 10*time.Second)
-	p.memoryWindow = pl.Phase("memory_window", 5*time.Minute)
+	p.warmup = phase(tb, pl, "warmup")
+	p.memoryWindow = phase(tb, pl, "memory_window")
 	// The reference server's RSS climbs for the first ~9 s of baseline load
 	// and is flat after (measured: 21.5 MB at 1 s, 25.1 MB at 10 s, ±0.3 MB
-	// to 40 s), so the trend is fitted after at least 10 s of load unless
-	// the profile says otherwise: a slope fitted on the warm-up would be
-	// extrapolated from allocation, not from a leak.
-	p.memoryWarmup = pl.Phase("memory_warmup", max(p.warmup, memoryWarmupFloor))
-	p.recoveryWindow = pl.Phase("recovery_window", 10*time.Second)
+	// to 40 s), so the profile's memory_warmup (10 s) is the load before the
+	// trend is fitted: a slope fitted on the warm-up would be extrapolated
+	// from allocation, not from a leak.
+	p.memoryWarmup = phase(tb, pl, "memory_warmup")
+	p.recoveryWindow = phase(tb, pl, "recovery_window")
 	p.memoryGrowthMaxMB = criterion(tb, pl.Profile, "memory_growth_mb_max")
 	p.memoryHorizon = time.Duration(criterion(tb, pl.Profile, "memory_growth_window_s") * float64(time.Second))
 	p.memoryMaxMB = criterion(tb, pl.Profile, "memory_mb_max")
 	p.recoveryMax = time.Duration(criterion(tb, pl.Profile, "recovery_s_max") * float64(time.Second))
-	p.distributionAlpha = 0.001
-	if v, ok := pl.Profile.Criteria["distribution_p_min"]; ok {
-		p.distributionAlpha = v
+	p.distributionAlpha = criterion(tb, pl.Profile, "distribution_p_min")
+	if p.distributionAlpha <= 0 || p.distributionAlpha >= 1 {
+		tb.Fatalf("testdata/profiles/baseline.json: criteria.distribution_p_min %v is not in (0, 1)", p.distributionAlpha)
 	}
 	return p
 }
