@@ -86,6 +86,13 @@ type Level struct {
 	// +20% = 102 ms), the figure actually checked.
 	P95Ceiling Duration `json:"p95_ceiling,omitempty"`
 	ErrorRate  float64  `json:"error_rate,omitempty"` // maximum, a fraction
+	// Slots is the engine's Scenario.Pipeline for the level: requests each
+	// session may be handed at once (0 = 1). With one request on the wire
+	// per connection, the others wait inside the session and that wait
+	// counts in the corrected latency (from the intended send time), so a
+	// short stall of the load generator is measured rather than turned into
+	// drops; a request is dropped only when every slot is taken.
+	Slots int `json:"slots,omitempty"`
 }
 
 // FaultScenario is one failure scenario's figures.
@@ -328,6 +335,7 @@ func (pl Plan) Scenario(level Level, wl Workload) Scenario {
 	sc := Scenario{
 		Name:     pl.Profile.Suite + "/" + level.Name,
 		Sessions: level.Sessions,
+		Pipeline: level.Slots,
 		Rate:     level.Rate,
 		Duration: d,
 		Workload: wl,

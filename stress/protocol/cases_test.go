@@ -201,7 +201,48 @@ func TestReportCountsAndFailures(t *testing.T) {
 	if n := len(r.Failures(true)); n != 3 {
 		t.Errorf("strict failures = %d, want 3", n)
 	}
-	if tb := r.Table(); len(tb.Rows) != 6 || len(tb.Columns) != len(tb.Rows[0]) {
+	if tb := r.Table("cases"); len(tb.Rows) != 6 || len(tb.Columns) != len(tb.Rows[0]) {
 		t.Errorf("table shape %d columns, rows %v", len(tb.Columns), tb.Rows)
+	}
+}
+
+func TestCountsAndLoadMetrics(t *testing.T) {
+	c := Counts{MalformedTested: 3, InvalidCommandsTested: 4, AuthFailuresTested: 2, CorrectResponses: 7, Mismatches: 1, Hangs: 1, Skipped: 5}
+	want := map[string]float64{MetricMalformedTested: 3, MetricInvalidCommandsTested: 4, MetricAuthFailuresTested: 2,
+		MetricCorrectResponses: 7, MetricMismatches: 1, MetricHangs: 1, MetricCrashes: 0, MetricErrors: 0, MetricSkipped: 5}
+	got := map[string]float64{}
+	for _, m := range c.Metrics() {
+		got[m.Name] = m.Value
+	}
+	if len(got) != len(want) {
+		t.Errorf("metrics %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("metric %s = %v (present %v), want %v", k, g, ok, v)
+		}
+	}
+	if c.Tested() != 9 {
+		t.Errorf("Tested() = %d, want 9", c.Tested())
+	}
+	tests := []struct {
+		name        string
+		l           LoadStats
+		metrics     int
+		unaccounted int
+	}{
+		{"no load", LoadStats{}, 0, 0},
+		{"accounted", LoadStats{Workers: 2, Calls: 10, Answered: 7, Failed: 2, Cancelled: 1}, 6, 0},
+		{"lost calls", LoadStats{Workers: 2, Calls: 10, Answered: 7}, 6, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := len(tc.l.Metrics()); n != tc.metrics {
+				t.Errorf("%d metrics, want %d", n, tc.metrics)
+			}
+			if u := tc.l.Unaccounted(); u != tc.unaccounted {
+				t.Errorf("Unaccounted() = %d, want %d", u, tc.unaccounted)
+			}
+		})
 	}
 }

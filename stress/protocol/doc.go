@@ -9,8 +9,9 @@
 // headers and missing or wrong bearer tokens. The case table is cases.go;
 // Run executes it with a per-case deadline, checks after every case that
 // the server still answers (on the same connection, then on a fresh one),
-// and returns a Report whose Table goes into the test log and, as JSON, into
-// the report directory.
+// and returns a Report: its Table (a report.Table) and its counts and load
+// accounting (Counts.Metrics, LoadStats.Metrics, under the seed's metric
+// names) go into the suite's report through the shared stress harness.
 //
 // Verdicts: "expected" (the answer is one the spec allows), "MISMATCH" (a
 // finding: the server answered, but not as the spec says), "HANG" (the
@@ -19,8 +20,9 @@
 // a case where closing is not an allowed answer: over stdio the process is
 // the server), "ERROR" (no session could be opened for the case), "skipped"
 // (the case does not apply: transport, generation or no token configured).
-// The suite (the //go:build stress tests in this directory) fails on any
-// HANG, CRASH or ERROR for every server, and on any MISMATCH only for the
-// reference server, where every case must be as expected. README.md has
+// The suite (the //go:build stress tests in this directory, on the shared
+// harness: stress.NewSuite("protocol")) fails on any HANG, CRASH or ERROR for
+// every server, and on any MISMATCH only for the reference server, where
+// every case must be as expected. README.md has
 // the case table, the servers and their results.
 package protocol

@@ -1,3 +1,5 @@
+//go:build !stress
+
 package protocol
 
 import (
@@ -6,4 +8,6 @@ import (
 	"go.uber.org/goleak"
 )
 
+// TestMain of the unit tests; with -tags stress, suite_main_test.go's runs
+// them under the suite harness (which checks for leaks too).
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

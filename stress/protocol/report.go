@@ -1,12 +1,11 @@
 package protocol
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/mcpstress/mcpstress/report"
 )
 
 // Verdicts of one case.
@@ -56,17 +55,12 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// Table is the plain shape the report package renders.
-type Table struct {
-	Columns []string   `json:"columns"`
-	Rows    [][]string `json:"rows"`
-}
-
-// Table returns the case table.
-func (r Report) Table() Table {
-	t := Table{Columns: []string{"case", "category", "transport", "generation", "expected", "got", "verdict"}}
+// Table returns the case table as the report renders it: per case, what
+// the spec allows against what the server did, and the verdict.
+func (r Report) Table(title string) report.Table {
+	t := report.Table{Title: title, Columns: []string{"case", "transport", "generation", "expected", "got", "verdict"}}
 	for _, row := range r.Rows {
-		t.Rows = append(t.Rows, []string{row.Case, string(row.Category), row.Transport, row.Generation, row.Expected, row.Got, row.Verdict})
+		t.Rows = append(t.Rows, []string{row.Case, row.Transport, row.Generation, row.Expected, row.Got, row.Verdict})
 	}
 	return t
 }
@@ -128,7 +122,7 @@ func (r Report) Text() string {
 	}
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	t := r.Table()
+	t := r.Table("")
 	fmt.Fprintln(tw, strings.Join(t.Columns, "\t"))
 	for _, row := range t.Rows {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
@@ -148,35 +142,56 @@ func (r Report) Text() string {
 	return b.String()
 }
 
-// WriteJSON writes the report as name.json into dir (created if needed).
-func (r Report) WriteJSON(dir, name string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	out := struct {
-		Report
-		Table Table `json:"table"`
-	}{r, r.Table()}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, name+".json")
-	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+// The seed's error-handling metric names (seed 004, scenario 7) and the
+// failure classes next to them.
+const (
+	MetricMalformedTested       = "malformed_requests_tested"
+	MetricInvalidCommandsTested = "invalid_commands_tested"
+	MetricAuthFailuresTested    = "auth_failures_tested"
+	MetricCorrectResponses      = "correct_error_responses"
+	MetricMismatches            = "mismatches"
+	MetricHangs                 = "hangs"
+	MetricCrashes               = "crashes"
+	MetricErrors                = "errors"
+	MetricSkipped               = "cases_skipped"
+)
+
+// Tested is the number of cases that ran (every category).
+func (c Counts) Tested() int {
+	return c.MalformedTested + c.InvalidCommandsTested + c.AuthFailuresTested
 }
 
-// Markdown renders the case table as a Markdown table (for the README).
-func (r Report) Markdown() string {
-	var b strings.Builder
-	t := r.Table()
-	b.WriteString("| " + strings.Join(t.Columns, " | ") + " |\n")
-	b.WriteString(strings.Repeat("|---", len(t.Columns)) + "|\n")
-	for _, row := range t.Rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = strings.ReplaceAll(c, "|", `\|`)
-		}
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+// Metrics returns the counts as report metrics under the seed's names.
+func (c Counts) Metrics() []report.Metric {
+	return []report.Metric{
+		{Name: MetricMalformedTested, Value: float64(c.MalformedTested)},
+		{Name: MetricInvalidCommandsTested, Value: float64(c.InvalidCommandsTested)},
+		{Name: MetricAuthFailuresTested, Value: float64(c.AuthFailuresTested)},
+		{Name: MetricCorrectResponses, Value: float64(c.CorrectResponses), Better: report.BetterHigher},
+		{Name: MetricMismatches, Value: float64(c.Mismatches), Better: report.BetterLower},
+		{Name: MetricHangs, Value: float64(c.Hangs), Better: report.BetterLower},
+		{Name: MetricCrashes, Value: float64(c.Crashes), Better: report.BetterLower},
+		{Name: MetricErrors, Value: float64(c.Errors), Better: report.BetterLower},
+		{Name: MetricSkipped, Value: float64(c.Skipped)},
 	}
-	return b.String()
 }
+
+// Metrics returns the background load's accounting as report metrics
+// (none when the run had no load).
+func (l LoadStats) Metrics() []report.Metric {
+	if l.Workers == 0 {
+		return nil
+	}
+	return []report.Metric{
+		{Name: "load_sessions", Value: float64(l.Workers)},
+		{Name: "load_calls", Value: float64(l.Calls)},
+		{Name: "load_answered", Value: float64(l.Answered), Better: report.BetterHigher},
+		{Name: "load_failed", Value: float64(l.Failed), Better: report.BetterLower},
+		{Name: "load_cancelled_at_stop", Value: float64(l.Cancelled)},
+		{Name: "load_sessions_reopened", Value: float64(l.Reopened), Better: report.BetterLower},
+	}
+}
+
+// Unaccounted is how many background calls ended in none of answered,
+// failed or cancelled (zero when every call is accounted for).
+func (l LoadStats) Unaccounted() int { return l.Calls - l.Answered - l.Failed - l.Cancelled }

@@ -9,19 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mcpstress/mcpstress/adapter"
+	"github.com/mcpstress/mcpstress/framework"
 	"github.com/mcpstress/mcpstress/mcptest"
+	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/stress"
 )
 
+// The suite's own flags; -target (or $MCP_TARGET) and -report-dir (or
+// $MCPSTRESS_REPORT_DIR, or $MCP_REPORT_DIR) are the harness's.
 var (
-	flagTarget    = flag.String("target", os.Getenv("MCP_TARGET"), "server to test (tcp://…, http://…/mcp, stdio:cmd args); default: every built-in server (env MCP_TARGET)")
-	flagToken     = flag.String("token", os.Getenv("MCP_TOKEN"), "bearer token of an HTTP -target; enables the auth cases (env MCP_TOKEN)")
-	flagReportDir = flag.String("report-dir", os.Getenv("MCP_REPORT_DIR"), "directory for the JSON and Markdown reports (env MCP_REPORT_DIR)")
-	flagStrict    = flag.Bool("strict", false, "fail a -target run on any MISMATCH too (as for the reference server)")
+	flagToken  = flag.String("token", os.Getenv("MCP_TOKEN"), "bearer token of an HTTP -target; enables the auth cases (env MCP_TOKEN)")
+	flagStrict = flag.Bool("strict", false, "judge a -target run like the reference server: every case must be as expected")
 )
 
 // referenceToken is the bearer token the reference HTTP server is started
@@ -33,34 +35,37 @@ type suiteTarget struct {
 	name string
 	// strict: every case must be as expected (the reference server).
 	strict bool
-	start  func(t *testing.T) Target
+	// start starts (or names) the server; tr.Skip when it is unavailable.
+	start func(tr *stress.T, t *testing.T) Target
 }
 
 func builtinTargets() []suiteTarget {
-	ref := func(opts mcptest.Options) func(t *testing.T) Target {
-		return func(t *testing.T) Target {
+	ref := func(opts mcptest.Options) func(*stress.T, *testing.T) Target {
+		return func(_ *stress.T, t *testing.T) Target {
 			s := mcptest.StartServer(t, opts)
 			tgt := mustParse(t, s.Target())
 			tgt.Token = opts.Token
 			return tgt
 		}
 	}
-	sdk := func(opts adapter.Options) func(t *testing.T) Target {
-		return func(t *testing.T) Target { return mustParse(t, adapter.ServeSDK(t, adapter.NewSDKEchoServer(), opts)) }
+	sdk := func(opts adapter.Options) func(*stress.T, *testing.T) Target {
+		return func(_ *stress.T, t *testing.T) Target {
+			return mustParse(t, adapter.ServeSDK(t, adapter.NewSDKEchoServer(), opts))
+		}
 	}
-	mcpgo := func(opts adapter.Options) func(t *testing.T) Target {
-		return func(t *testing.T) Target {
+	mcpgo := func(opts adapter.Options) func(*stress.T, *testing.T) Target {
+		return func(_ *stress.T, t *testing.T) Target {
 			return mustParse(t, adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), opts))
 		}
 	}
-	everything := func(t *testing.T) string {
+	everything := func(tr *stress.T, t *testing.T) string {
 		root, err := filepath.Abs(filepath.Join("..", ".."))
 		if err != nil {
 			t.Fatal(err)
 		}
 		entry, err := adapter.EverythingEntry(root)
 		if err != nil {
-			t.Skipf("Node server-everything unavailable: %v", err)
+			tr.Skip(fmt.Sprintf("Node server-everything unavailable: %v", err))
 		}
 		return entry
 	}
@@ -74,11 +79,11 @@ func builtinTargets() []suiteTarget {
 		{"go-sdk/http-stateful", false, sdk(adapter.Options{Transport: adapter.TransportHTTP})},
 		{"mcp-go/tcp", false, mcpgo(adapter.Options{})},
 		{"mcp-go/http-stateless", false, mcpgo(adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})},
-		{"everything/stdio", false, func(t *testing.T) Target {
-			return mustParse(t, adapter.EverythingStdioTarget(everything(t)))
+		{"everything/stdio", false, func(tr *stress.T, t *testing.T) Target {
+			return mustParse(t, adapter.EverythingStdioTarget(everything(tr, t)))
 		}},
-		{"everything/http", false, func(t *testing.T) Target {
-			return mustParse(t, adapter.ServeEverythingHTTP(t, everything(t)))
+		{"everything/http", false, func(tr *stress.T, t *testing.T) Target {
+			return mustParse(t, adapter.ServeEverythingHTTP(t, everything(tr, t)))
 		}},
 	}
 }
@@ -92,40 +97,47 @@ func mustParse(t *testing.T, s string) Target {
 	return tgt
 }
 
-// modeConfig is the per-mode timing (STRESS_TEST_MODE: quick is the
-// default; anything else waits longer and loads harder).
-func modeConfig() (wait time.Duration, load LoadConfig) {
-	if m := os.Getenv("STRESS_TEST_MODE"); m == "" || m == "quick" {
+// modeConfig is the per-mode timing: quick (the default) waits 2 s per
+// answer under a light load; the longer modes wait longer and load harder.
+func modeConfig(mode framework.Mode) (wait time.Duration, load LoadConfig) {
+	if mode == framework.ModeQuick {
 		return 2 * time.Second, LoadConfig{Sessions: 4, Rate: 50}
 	}
 	return 5 * time.Second, LoadConfig{Sessions: 16, Rate: 200}
 }
 
+// runModes are the two runs of every server: the cases alone, and with a
+// background load of valid calls on other sessions.
+var runModes = []string{"alone", "under load"}
+
 // TestErrorHandling runs the case table against each server, alone and
-// under a background load of valid calls on other sessions. Every server
-// fails on a HANG or CRASH; the reference server also on any MISMATCH and
-// on a failed background call. What third-party servers answer is
-// reported, not judged.
+// under a background load of valid calls on other sessions, and reports
+// per server and run the case table, the seed's counts and the load's
+// accounting. Every server fails on a HANG, CRASH or ERROR; the reference
+// server (and a -target with -strict) also on any MISMATCH and on a failed
+// background call. What third-party servers answer otherwise is reported
+// (the table, warnings), not judged.
 func TestErrorHandling(t *testing.T) {
+	top := suite.Test(t)
 	targets := builtinTargets()
-	if *flagTarget != "" {
-		targets = []suiteTarget{{name: "target", strict: *flagStrict, start: func(t *testing.T) Target {
-			tgt := mustParse(t, *flagTarget)
+	if target := suite.Target(); target != "" {
+		targets = []suiteTarget{{name: "target", strict: *flagStrict, start: func(_ *stress.T, t *testing.T) Target {
+			tgt := mustParse(t, target)
 			tgt.Token = *flagToken
 			return tgt
 		}}}
 	}
-	wait, load := modeConfig()
-	var (
-		mu      sync.Mutex
-		summary = Table{Columns: []string{"server", "run", "malformed", "invalid commands", "auth", "correct", "mismatches", "hangs", "crashes", "errors", "background calls (failed)"}}
-		all     []string
-	)
+	wait, load := modeConfig(suite.Mode())
+	summary := report.Table{Title: "error handling by server and run",
+		Columns: []string{"server", "run", "malformed", "invalid commands", "auth", "correct", "mismatches", "hangs", "crashes", "errors", "background calls (failed)"}}
 	for _, st := range targets {
 		t.Run(st.name, func(t *testing.T) {
-			tgt := st.start(t)
-			for _, mode := range []string{"alone", "under load"} {
+			// The server's own entry: a server that is unavailable is
+			// reported as skipped, with the reason.
+			tgt := st.start(suite.Test(t), t)
+			for _, mode := range runModes {
 				t.Run(strings.ReplaceAll(mode, " ", "_"), func(t *testing.T) {
+					tr := suite.Test(t)
 					cfg := Config{Target: tgt, ReplyWait: wait}
 					if mode == "under load" {
 						cfg.Load = load
@@ -134,60 +146,105 @@ func TestErrorHandling(t *testing.T) {
 							cfg.Load.Sessions, cfg.Load.Rate = 2, 20
 						}
 					}
-					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+					ctx, cancel := context.WithTimeout(suite.Context(), 10*time.Minute)
 					defer cancel()
 					rep, err := Run(ctx, cfg)
+					t.Log("\n" + rep.Text())
+					judge(tr, st, mode, rep)
 					if err != nil {
 						t.Fatalf("%s: %v", st.name, err)
 					}
-					t.Log("\n" + rep.Text())
-					for _, f := range rep.Failures(st.strict) {
-						t.Errorf("%s, case %q (%s, %s): %s: got %s; expected %s", st.name, f.Case, f.Transport, f.Generation, f.Verdict, f.Got, f.Expected)
-					}
-					if st.strict && rep.Load.Failed > 0 {
-						t.Errorf("%s: %d of %d background calls failed while the cases ran (%s)", st.name, rep.Load.Failed, rep.Load.Calls, rep.Load.FirstError)
-					}
-					if rep.Load.Calls != rep.Load.Answered+rep.Load.Failed+rep.Load.Cancelled {
-						t.Errorf("background calls unaccounted for: %+v", rep.Load)
-					}
-					if dir := *flagReportDir; dir != "" {
-						name := "protocol-" + strings.NewReplacer("/", "-", " ", "-").Replace(st.name+"-"+mode)
-						path, err := rep.WriteJSON(dir, name)
-						if err != nil {
-							t.Errorf("write report: %v", err)
-						} else {
-							t.Logf("report written: %s", path)
-						}
-					}
 					c := rep.Counts
-					mu.Lock()
-					defer mu.Unlock()
-					load := "-"
+					bg := "-"
 					if rep.Load.Workers > 0 {
-						load = fmt.Sprintf("%d (%d)", rep.Load.Calls, rep.Load.Failed)
+						bg = fmt.Sprintf("%d (%d)", rep.Load.Calls, rep.Load.Failed)
 					}
 					summary.Rows = append(summary.Rows, []string{st.name, mode, fmt.Sprint(c.MalformedTested), fmt.Sprint(c.InvalidCommandsTested),
-						fmt.Sprint(c.AuthFailuresTested), fmt.Sprintf("%d/%d", c.CorrectResponses, c.MalformedTested+c.InvalidCommandsTested+c.AuthFailuresTested),
-						fmt.Sprint(c.Mismatches), fmt.Sprint(c.Hangs), fmt.Sprint(c.Crashes), fmt.Sprint(c.Errors), load})
-					all = append(all, fmt.Sprintf("### %s, %s\n\n%s", st.name, mode, rep.Markdown()))
+						fmt.Sprint(c.AuthFailuresTested), fmt.Sprintf("%d/%d", c.CorrectResponses, c.Tested()),
+						fmt.Sprint(c.Mismatches), fmt.Sprint(c.Hangs), fmt.Sprint(c.Crashes), fmt.Sprint(c.Errors), bg})
 				})
 			}
 		})
 	}
-	md := markdownTable(summary)
-	t.Log("\nsummary\n" + md)
-	if dir := *flagReportDir; dir != "" {
-		path := filepath.Join(dir, "protocol.md")
-		body := "# Error handling (stress/protocol)\n\n" + md + "\n" + strings.Join(all, "\n")
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Errorf("write summary: %v", err)
-		} else {
-			t.Logf("report written: %s", path)
+	top.Table(summary)
+	t.Log("\nsummary\n" + markdownTable(summary))
+}
+
+// judge puts one run into the report: the case table, the seed's counts and
+// the load's accounting as metrics, and the checks of the verdict policy.
+// For a strict server (the reference) every case that ran is a check: its
+// answer must be one the spec allows. The others are checked only for
+// surviving the cases (no HANG, CRASH or ERROR, naming the cases that were
+// not); a MISMATCH is a finding, in the table and as a warning.
+func judge(tr *stress.T, st suiteTarget, mode string, rep Report) {
+	title := st.name + ", " + mode + ": " + rep.Target
+	if rep.Server != "" {
+		title += " (" + rep.Server + ")"
+	}
+	tr.Table(rep.Table(title))
+	for _, m := range rep.Counts.Metrics() {
+		tr.Metric(m.Name, m.Unit, m.Value, m.Better)
+	}
+	for _, m := range rep.Load.Metrics() {
+		tr.Metric(m.Name, m.Unit, m.Value, m.Better)
+	}
+	failed := map[string][]string{} // verdict → the cases that got it
+	for _, row := range rep.Rows {
+		if row.Verdict == VerdictSkipped {
+			continue
 		}
+		name := fmt.Sprintf("%s [%s %s]", row.Case, row.Transport, row.Generation)
+		detail := "got " + row.Got + "; expected " + row.Expected
+		if st.strict {
+			tr.Check(stress.Check{Expr: name + ": answers the spec does not allow = 0",
+				Measured: boolCount(row.Verdict != VerdictExpected), Pass: row.Verdict == VerdictExpected, Detail: row.Verdict + ": " + detail})
+			continue
+		}
+		switch row.Verdict {
+		case VerdictMismatch:
+			tr.Warn("finding: %s: %s", name, detail)
+		case VerdictHang, VerdictCrash, VerdictError:
+			failed[row.Verdict] = append(failed[row.Verdict], name+": "+row.Got)
+		}
+	}
+	if !st.strict && rep.Counts.Tested() > 0 {
+		// A third-party server is judged only on surviving the cases.
+		for _, k := range []struct {
+			verdict, expr string
+			n             int
+		}{
+			{VerdictHang, "cases after which the session stopped answering (HANG) = 0", rep.Counts.Hangs},
+			{VerdictCrash, "cases that took the server down (CRASH) = 0", rep.Counts.Crashes},
+			{VerdictError, "cases that could not run (ERROR) = 0", rep.Counts.Errors},
+		} {
+			detail := fmt.Sprintf("of %d cases run", rep.Counts.Tested())
+			if cases := failed[k.verdict]; len(cases) > 0 {
+				detail += ": " + strings.Join(cases, "; ")
+			}
+			tr.Check(stress.Check{Expr: k.expr, Measured: float64(k.n), Pass: k.n == 0, Detail: detail})
+		}
+	}
+	if l := rep.Load; l.Workers > 0 {
+		tr.Check(stress.Check{Expr: "background calls unaccounted for = 0", Measured: float64(l.Unaccounted()), Pass: l.Unaccounted() == 0,
+			Detail: fmt.Sprintf("%d calls: %d answered, %d failed, %d cancelled at stop", l.Calls, l.Answered, l.Failed, l.Cancelled)})
+		if st.strict {
+			tr.Check(stress.Check{Expr: "background calls failed = 0", Measured: float64(l.Failed), Pass: l.Failed == 0,
+				Detail: fmt.Sprintf("of %d calls on %d other sessions; first error: %s", l.Calls, l.Workers, l.FirstError)})
+		}
+	}
+	for _, n := range rep.Notes {
+		tr.Warn("%s", n)
 	}
 }
 
-func markdownTable(t Table) string {
+func boolCount(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func markdownTable(t report.Table) string {
 	var b strings.Builder
 	b.WriteString("| " + strings.Join(t.Columns, " | ") + " |\n")
 	b.WriteString(strings.Repeat("|---", len(t.Columns)) + "|\n")
