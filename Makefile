@@ -1,7 +1,8 @@
 # mcpstress: the README's two commands are `make demo` and `make test`.
 GO ?= go
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 MODE ?= quick
-PKGS_UNIT := $(shell $(GO) list ./... 2>/dev/null)
 
 .PHONY: test unit stress race bench demo fuzz vet
 
@@ -22,13 +23,24 @@ stress:
 race:
 	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/... ./adapter/... ./stress/protocol/ ./stress/ ./chaos/...
 
-## bench: the wire and engine benchmarks (ratios to a raw ceiling measured in the same run)
+## bench: the wire and engine benchmarks; each system benchmark measures its raw ceiling in the same
+## run and reports the ratio (b.ReportMetric). Servers run in their own processes. Output: bench.txt
+BENCH_WALL ?= 5s
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./framework/... ./mcptest/...
+	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'RawCeilingVsMCP|ClientCPUPerCall|IdleSessionMemory|SessionEstablishment|EngineVsRaw' -benchtime 1x -count 1 -timeout 30m ./framework | tee bench.txt
+	$(GO) test -run '^$$' -bench 'EchoVersusRawCeiling|ConnectionMemory' -benchtime 1x -count 1 ./mcptest | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'Record$$|Rotate|EncodeAndClassify' -count 1 ./framework | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'HandleEcho' -count 1 ./mcptest | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'Scan' -count 1 ./wire | tee -a bench.txt
 
-## demo: the baseline suite (and later every suite) in demo-short mode against the embedded server
+## demo: every stress suite against the embedded reference server (quick mode by default, a few
+## minutes; DEMO_MODE=demo for the seed's 10-minute runs); fails when a suite fails, and ends by
+## listing where each suite's reports (report.html, report.json, report.txt, ...) were written
+DEMO_MODE ?= quick
 demo:
-	STRESS_TEST_MODE=$(or $(DEMO_MODE),quick) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... | tee /dev/stderr | grep -E 'reports? (written|in)' || true
+	@mkdir -p reports
+	STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... 2>&1 | tee reports/demo.log | grep -E '^(=== RUN|--- (PASS|FAIL|SKIP)|PASS|FAIL|ok|reports written)|✗'
+	@echo; grep -h 'reports written to' reports/demo.log | sed 's|$$|/report.html|'
 
 fuzz:
 	for f in FuzzFrameReader FuzzScan FuzzSSEReader; do $(GO) test -run '^$$' -fuzz $$f -fuzztime 20s ./wire || exit 1; done
