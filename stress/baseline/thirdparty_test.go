@@ -121,6 +121,7 @@ type thirdPartyRow struct {
 	passed   int
 	failed   int
 	unjudged int
+	load     string // the host's 1-minute load average after the run
 	note     string // why there is no run (skipped, failed before the load)
 }
 
@@ -199,6 +200,7 @@ func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRo
 		Progress: suite.Progress(t.Name(), sc.Rate),
 	})
 	row.sum = sum
+	row.load = hostLoad()
 
 	checks := throughputChecks(sum)
 	checks = append(checks, latencyChecks(sum)...)
@@ -359,12 +361,12 @@ func thirdPartyTable(p plan, rows []*thirdPartyRow) report.Table {
 	tab := report.Table{
 		Title: fmt.Sprintf("baseline against third-party servers: %s mode, offered %.0f msg/s for %v per server; latency corrected for coordinated omission",
 			p.Mode, p.level.Rate, p.Duration.D()),
-		Columns: []string{"server", "sessions", "achieved msg/s", "p50 ms", "p95 ms", "p99 ms", "error %", "drop %", "checks ✓/✗ (not judged)"},
+		Columns: []string{"server", "sessions", "achieved msg/s", "p50 ms", "p95 ms", "p99 ms", "error %", "drop %", "checks ✓/✗ (not judged)", "host load 1m"},
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
 	for _, r := range rows {
 		if r.sum == nil {
-			tab.Rows = append(tab.Rows, []string{r.server, "-", "-", "-", "-", "-", "-", "-", r.note})
+			tab.Rows = append(tab.Rows, []string{r.server, "-", "-", "-", "-", "-", "-", "-", r.note, "-"})
 			continue
 		}
 		s := r.sum
@@ -379,9 +381,23 @@ func thirdPartyTable(p plan, rows []*thirdPartyRow) report.Table {
 		}
 		tab.Rows = append(tab.Rows, []string{r.server, sessions, fmt.Sprintf("%.0f", s.AchievedRate),
 			ms(l.P50), ms(l.P95), ms(l.P99),
-			fmt.Sprintf("%.3f", 100*s.ErrorRate), fmt.Sprintf("%.3f", 100*s.DropRate), verdict})
+			fmt.Sprintf("%.3f", 100*s.ErrorRate), fmt.Sprintf("%.3f", 100*s.DropRate), verdict, r.load})
 	}
 	return tab
+}
+
+// hostLoad is the host's 1-minute load average (Linux /proc/loadavg), or
+// "n/a": on a shared machine the same server's figures move with it, and
+// this run's own load counts in it (about the cores it keeps busy).
+func hostLoad() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "n/a"
 }
 
 // markdownTable renders a table as Markdown, ready for the README.

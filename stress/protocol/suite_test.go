@@ -228,8 +228,11 @@ func judge(tr *stress.T, st suiteTarget, mode string, rep Report) {
 		tr.Check(stress.Check{Expr: "background calls unaccounted for = 0", Measured: float64(l.Unaccounted()), Pass: l.Unaccounted() == 0,
 			Detail: fmt.Sprintf("%d calls: %d answered, %d failed, %d cancelled at stop", l.Calls, l.Answered, l.Failed, l.Cancelled)})
 		if st.strict {
-			tr.Check(stress.Check{Expr: "background calls failed = 0", Measured: float64(l.Failed), Pass: l.Failed == 0,
-				Detail: fmt.Sprintf("of %d calls on %d other sessions; first error: %s", l.Calls, l.Workers, l.FirstError)})
+			detail := fmt.Sprintf("of %d calls on %d other sessions", l.Calls, l.Workers)
+			if l.FirstError != "" {
+				detail += "; first error: " + l.FirstError
+			}
+			tr.Check(stress.Check{Expr: "background calls failed = 0", Measured: float64(l.Failed), Pass: l.Failed == 0, Detail: detail})
 		}
 	}
 	for _, n := range rep.Notes {
