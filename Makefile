@@ -28,7 +28,8 @@ race:
 BENCH_WALL ?= 5s
 bench:
 	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'RawCeilingVsMCP|ClientCPUPerCall|IdleSessionMemory|SessionEstablishment|EngineVsRaw' -benchtime 1x -count 1 -timeout 30m ./framework | tee bench.txt
-	$(GO) test -run '^$$' -bench 'EchoVersusRawCeiling|ConnectionMemory' -benchtime 1x -count 1 ./mcptest | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'EchoVersusRawCeiling' -benchtime 150000x -count 1 ./mcptest | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'ConnectionMemory' -benchtime 1x -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'Record$$|Rotate|EncodeAndClassify' -count 1 ./framework | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'HandleEcho' -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'Scan' -count 1 ./wire | tee -a bench.txt

@@ -26,8 +26,8 @@ func FuzzHandle(f *testing.F) {
 		wire.CodeUnsupportedProtocolVersion: true,
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		if got, want := validJSON(frame), json.Valid(frame); got != want {
-			t.Fatalf("validJSON = %v, encoding/json says %v for %q", got, want, frame)
+		if got, want := wire.Valid(frame), json.Valid(frame); got != want {
+			t.Fatalf("wire.Valid = %v, encoding/json says %v for %q", got, want, frame)
 		}
 		req, id, perr := parseRequest(frame)
 		var out []byte

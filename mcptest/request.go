@@ -54,15 +54,20 @@ type envelope struct {
 // IsNotification reports whether r expects no answer.
 func (r *request) IsNotification() bool { return r.ID == nil }
 
-// keyIs reports whether the raw key token (quotes included) names name.
+// keyIs reports whether key, a member key's raw contents as
+// wire.EachMember passes it (no quotes, escapes not decoded), names name.
+// A key spelled with escapes is decoded first, so "na\u006de" is "name".
 func keyIs(key []byte, name string) bool {
-	if len(key) == len(name)+2 && string(key[1:len(key)-1]) == name {
+	if string(key) == name {
 		return true
 	}
 	if bytes.IndexByte(key, '\\') < 0 {
 		return false
 	}
-	k, ok := jsonString(key)
+	// Rare: put the quotes back and decode as a JSON string.
+	quoted := make([]byte, 0, len(key)+2)
+	quoted = append(append(append(quoted, '"'), key...), '"')
+	k, ok := jsonString(quoted)
 	return ok && k == name
 }
 
@@ -79,7 +84,7 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 	}
 	if b[0] != '{' {
 		switch {
-		case !validJSON(b):
+		case !wire.Valid(b):
 			return r, nil, errorf(wire.CodeParseError, "parse error: invalid JSON")
 		case b[0] == '[':
 			return r, nil, errorf(wire.CodeInvalidRequest, "JSON-RPC batches are not supported")
@@ -87,7 +92,7 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 		return r, nil, errorf(wire.CodeInvalidRequest, "a JSON-RPC message must be a JSON object")
 	}
 	var env envelope
-	if !members(b, func(key, val []byte) {
+	if wire.EachMember(b, func(key, val []byte) {
 		switch {
 		case keyIs(key, "jsonrpc"):
 			env.JSONRPC = val
@@ -102,7 +107,7 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 		case keyIs(key, "error"):
 			env.Error = val
 		}
-	}) {
+	}) != nil {
 		return r, nil, errorf(wire.CodeParseError, "parse error: invalid JSON")
 	}
 	id, idOK := checkID(env.ID)
@@ -144,7 +149,7 @@ func parseRequest(frame []byte) (request, json.RawMessage, *rpcError) {
 	return r, id, nil
 }
 
-// decode fills p from a params object the scanner has validated.
+// decode fills p from a params object wire.EachMember has validated.
 func (p *params) decode(raw []byte) *rpcError {
 	var bad string
 	str := func(field string, val []byte) (string, bool) {
@@ -157,7 +162,7 @@ func (p *params) decode(raw []byte) *rpcError {
 		}
 		return v, ok
 	}
-	members(raw, func(key, val []byte) {
+	_ = wire.EachMember(raw, func(key, val []byte) { // raw is already validated
 		switch {
 		case keyIs(key, "name"):
 			p.Name, _ = str("name", val)
@@ -180,7 +185,7 @@ func (p *params) decode(raw []byte) *rpcError {
 				return
 			}
 			m := &meta{}
-			if !members(val, func(k, v []byte) {
+			if wire.EachMember(val, func(k, v []byte) {
 				switch {
 				case keyIs(k, wire.MetaProtocolVersion):
 					m.ProtocolVersion = v
@@ -189,7 +194,7 @@ func (p *params) decode(raw []byte) *rpcError {
 				case keyIs(k, "progressToken"):
 					m.ProgressToken = v
 				}
-			}) && bad == "" {
+			}) != nil && bad == "" {
 				bad = "_meta must be an object"
 			}
 			p.Meta = m

@@ -143,11 +143,11 @@ func decodeArgs(name string, raw json.RawMessage, v any) *rpcError {
 func runEcho(_ context.Context, raw json.RawMessage, dst []byte) ([]byte, bool, *rpcError) {
 	var msg []byte
 	if len(raw) > 0 && string(raw) != "null" {
-		if !members(raw, func(k, v []byte) {
+		if wire.EachMember(raw, func(k, v []byte) {
 			if keyIs(k, "message") {
 				msg = v
 			}
-		}) {
+		}) != nil {
 			return dst, false, errorf(wire.CodeInvalidParams, `invalid arguments for tool "echo": not an object`)
 		}
 	}

@@ -13,7 +13,10 @@ import (
 var ErrNotJSON = errors.New("wire: not a JSON object")
 
 // maxDepth bounds nesting so that hostile input cannot exhaust the stack.
-const maxDepth = 512
+// It is encoding/json's bound: the outermost object or array is level 1,
+// and a value nested deeper than maxDepth levels is rejected, so Valid
+// agrees with json.Valid on deep input too.
+const maxDepth = 10000
 
 // Envelope is what a single validating pass over one JSON-RPC message finds:
 // the raw bytes of its top-level members, nothing decoded. It is how the lean
@@ -37,7 +40,7 @@ func Scan(msg []byte) (Envelope, error) {
 	if i >= len(msg) || msg[i] != '{' {
 		return env, fmt.Errorf("%w: does not start with '{'", ErrNotJSON)
 	}
-	end, err := eachMember(msg, i, 0, func(key, val []byte) {
+	end, err := eachMember(msg, i, 1, func(key, val []byte) {
 		switch string(key) {
 		case "jsonrpc":
 			env.JSONRPC = val
@@ -106,7 +109,7 @@ func ErrorFields(errObj []byte) (code int, message string, ok bool) {
 	if len(errObj) == 0 || errObj[0] != '{' {
 		return 0, "", false
 	}
-	if _, err := eachMember(errObj, 0, 0, func(key, val []byte) {
+	if _, err := eachMember(errObj, 0, 1, func(key, val []byte) {
 		switch string(key) {
 		case "code":
 			codeRaw = val
@@ -130,7 +133,7 @@ func ResultFlags(result []byte) (isError bool, resultType []byte, ok bool) {
 	if len(result) == 0 || result[0] != '{' {
 		return false, nil, false
 	}
-	_, err := eachMember(result, 0, 0, func(key, val []byte) {
+	_, err := eachMember(result, 0, 1, func(key, val []byte) {
 		switch string(key) {
 		case "isError":
 			isError = string(val) == "true"
@@ -149,7 +152,7 @@ func Member(obj []byte, key string) []byte {
 	if i >= len(obj) || obj[i] != '{' {
 		return nil
 	}
-	if _, err := eachMember(obj, i, 0, func(k, v []byte) {
+	if _, err := eachMember(obj, i, 1, func(k, v []byte) {
 		if string(k) == key {
 			out = v
 		}
@@ -157,6 +160,36 @@ func Member(obj []byte, key string) []byte {
 		return nil
 	}
 	return out
+}
+
+// Valid reports whether b is exactly one JSON value, white space allowed
+// around it. It agrees with encoding/json.Valid on every input, nesting
+// bound included, and does not allocate.
+func Valid(b []byte) bool {
+	i := skipWS(b, 0)
+	end, err := skipValue(b, i, 1)
+	return err == nil && skipWS(b, end) == len(b)
+}
+
+// EachMember checks that obj is exactly one JSON object (white space
+// allowed around it), validating every value, and calls fn for each
+// member in order with the key's raw contents (no quotes, escapes not
+// decoded) and the raw value; both alias obj. Duplicate keys are all
+// passed. fn may have been called for earlier members when the object
+// turns out to be malformed; the error then wraps ErrNotJSON.
+func EachMember(obj []byte, fn func(key, val []byte)) error {
+	i := skipWS(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return fmt.Errorf("%w: does not start with '{'", ErrNotJSON)
+	}
+	end, err := eachMember(obj, i, 1, fn)
+	if err != nil {
+		return err
+	}
+	if skipWS(obj, end) != len(obj) {
+		return fmt.Errorf("%w: trailing bytes after the object", ErrNotJSON)
+	}
+	return nil
 }
 
 func unquote(raw []byte) string {
@@ -174,8 +207,9 @@ func unquote(raw []byte) string {
 	return s
 }
 
-// eachMember walks the object starting at msg[i] == '{', validating every
-// value, and calls fn with each key's raw contents (no quotes) and raw value.
+// eachMember walks the object starting at msg[i] == '{' (nesting level
+// depth), validating every value, and calls fn with each key's raw
+// contents (no quotes) and raw value.
 func eachMember(msg []byte, i, depth int, fn func(key, val []byte)) (int, error) {
 	if depth > maxDepth {
 		return 0, fmt.Errorf("%w: nesting deeper than %d", ErrNotJSON, maxDepth)
@@ -239,7 +273,8 @@ func syntaxErr(b []byte, i int, what string) error {
 	return fmt.Errorf("%w: %s at offset %d", ErrNotJSON, what, i)
 }
 
-// skipValue validates the JSON value at b[i] and returns the index after it.
+// skipValue validates the JSON value at b[i], a container there being at
+// nesting level depth, and returns the index after it.
 func skipValue(b []byte, i, depth int) (int, error) {
 	if i >= len(b) {
 		return 0, syntaxErr(b, i, "expected a value")
