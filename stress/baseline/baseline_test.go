@@ -39,18 +39,8 @@ func TestBaseline150Connections(t *testing.T) {
 	tr := suite.Test(t)
 	p, sum := mainRun(t)
 	tr.Record(sum, throughputChecks(sum)...)
-	tr.Check(stress.Check{
-		Expr:     fmt.Sprintf("sessions opened == %d", p.level.Sessions),
-		Measured: float64(sum.Ramp.Opened),
-		Pass:     sum.Ramp.Opened == p.level.Sessions,
-		Detail:   fmt.Sprintf("%d of %d opened; errors: %v", sum.Ramp.Opened, sum.Ramp.Requested, sum.Ramp.Errors),
-	})
-	tr.Check(stress.Check{
-		Expr:     "every request accounted for (scheduled == ok + errors + dropped + cancelled)",
-		Measured: float64(sum.Conservation.Accounted),
-		Pass:     sum.Conservation.Holds,
-		Detail:   fmt.Sprintf("%d scheduled, %d accounted", sum.Conservation.Scheduled, sum.Conservation.Accounted),
-	})
+	tr.Check(sessionsOpenedCheck(sum, p.level.Sessions, ""))
+	tr.Check(accountedCheck(sum))
 	tab := collectionPoints(p, sum)
 	tr.Table(tab)
 	t.Log(formatTable(tab))
