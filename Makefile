@@ -44,6 +44,7 @@ demo:
 	@echo; grep -h 'reports written to' reports/demo.log | sed 's|$$|/report.html|'
 
 fuzz:
-	for f in FuzzFrameReader FuzzScan FuzzSSEReader; do $(GO) test -run '^$$' -fuzz $$f -fuzztime 20s ./wire || exit 1; done
+	for f in FuzzFrameReader FuzzScan FuzzValid FuzzSSEReader; do $(GO) test -run '^$$' -fuzz $$f -fuzztime 20s ./wire || exit 1; done
 	$(GO) test -run '^$$' -fuzz FuzzStreamConnAnswers -fuzztime 20s ./framework
+	$(GO) test -run '^$$' -fuzz FuzzClientAgainstGarbage -fuzztime 20s ./framework
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 30s ./mcptest
