@@ -41,6 +41,7 @@ type ExecEnv struct {
 
 	rec       *Recorder
 	wl        *compiledWorkload
+	onSample  func(op string, outcome Outcome, latency time.Duration)
 	scheduled atomic.Uint64
 	hits      atomic.Uint64 // the closed model's shared hit counter
 }
@@ -80,6 +81,9 @@ func (e *ExecEnv) NextHit() uint64 { return e.hits.Add(1) - 1 }
 // sent. worker picks the recorder shard.
 func (e *ExecEnv) Drop(worker int, op int) {
 	e.rec.Record(worker, Sample{Op: op, Session: -1, Outcome: Dropped})
+	if e.onSample != nil {
+		e.onSample(e.wl.names[op], Dropped, 0)
+	}
 }
 
 // Send sends a scheduled hit's request on session sess from slot worker and
@@ -132,6 +136,13 @@ func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 		Uncorrected: done.Sub(sent),
 		Lag:         sent.Sub(intended),
 	})
+	if e.onSample != nil {
+		lat := done.Sub(intended)
+		if !HasLatency(outcome) {
+			lat = 0
+		}
+		e.onSample(e.wl.names[op], outcome, lat)
+	}
 }
 
 // sleepUntil waits for t or ctx, reusing timer; it reports false when ctx

@@ -24,6 +24,13 @@ type RunOptions struct {
 	Logf func(format string, args ...any)
 	// Executor overrides the executor derived from the scenario's model.
 	Executor Executor
+	// OnSample, when set, is called once for every scheduled request right
+	// after the recorder counted it, from the goroutine that recorded it
+	// (so it must be safe for concurrent use and cheap): op is the
+	// operation's name, latency the corrected latency (from the intended
+	// send time), zero for outcomes without one (see HasLatency). It feeds
+	// per-request consumers such as a Prometheus exporter's histograms.
+	OnSample func(op string, outcome Outcome, latency time.Duration)
 }
 
 // Progress is the state after one collection interval.
@@ -131,6 +138,7 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 		if err != nil {
 			return nil, err
 		}
+		env.onSample = opts.OnSample
 	}
 	if env == nil || runCtx.Err() != nil {
 		now := time.Now()

@@ -31,12 +31,12 @@ type Sample struct {
 	Lag         time.Duration
 }
 
-// recordsLatency says which outcomes carry a latency worth a histogram:
+// HasLatency says which outcomes carry a latency worth a histogram:
 // requests the server answered, and timeouts (recorded at the moment they
 // were abandoned, a lower bound, so a stall shows). Transport errors are
 // left out because a refused connection "answers" in microseconds and would
 // flatter the percentiles; dropped and cancelled requests have no end.
-func recordsLatency(o Outcome) bool {
+func HasLatency(o Outcome) bool {
 	switch o {
 	case OK, ToolError, RPCError, Timeout:
 		return true
@@ -204,7 +204,7 @@ func (r *Recorder) Record(worker int, s Sample) {
 		}
 		sh.codes[code]++
 	}
-	if recordsLatency(s.Outcome) {
+	if HasLatency(s.Outcome) {
 		c1 := sh.set.Corrected.recordDuration(s.Corrected)
 		c2 := sh.set.Uncorrected.recordDuration(s.Uncorrected)
 		c3 := sh.set.Lag.recordDuration(s.Lag)

@@ -26,6 +26,8 @@ type Options struct {
 	NoFail bool
 	// Progress is called after every interval (in addition to the -v line).
 	Progress func(framework.Progress)
+	// OnSample is called for every scheduled request (framework.RunOptions).
+	OnSample func(op string, outcome framework.Outcome, latency time.Duration)
 	// DeadlineMargin is how long before the test's deadline the run is
 	// stopped so the summary can still be produced; zero means 5% of the
 	// time left, at least 1 s and at most 30 s.
@@ -70,6 +72,7 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	ropts := framework.RunOptions{
 		ServerPID: res.PID,
 		Logf:      tb.Logf,
+		OnSample:  opts.OnSample,
 		Progress: func(p framework.Progress) {
 			if verbose {
 				tb.Logf("%s: %s", sc.Name, p)

@@ -327,11 +327,38 @@ func Shared[T any](s *Suite, tb testing.TB, key string, fn func(tb testing.TB) T
 	return v
 }
 
+// Observer returns the per-request callback (stress.Options.OnSample) that
+// feeds the Prometheus exporter's request counters and latency histograms,
+// or nil when -prometheus is off (then the engine calls nothing per
+// request). Counters and histograms are looked up once per operation and
+// outcome.
+func (s *Suite) Observer() func(op string, outcome framework.Outcome, latency time.Duration) {
+	s.mu.Lock()
+	exp := s.exporter
+	s.mu.Unlock()
+	if exp == nil {
+		return nil
+	}
+	var bound sync.Map // op + "\x00" + outcome → report.Bound
+	return func(op string, o framework.Outcome, latency time.Duration) {
+		if !framework.HasLatency(o) {
+			exp.CountRequests(op, o.String(), 1)
+			return
+		}
+		key := op + "\x00" + o.String()
+		b, ok := bound.Load(key)
+		if !ok {
+			b, _ = bound.LoadOrStore(key, exp.Bind(op, o.String()))
+		}
+		b.(report.Bound).Observe(latency)
+	}
+}
+
 // Progress returns a framework progress callback for the named test that
 // publishes each interval to the report's event stream and, with
-// -prometheus, to the exporter (level gauges with the offered rate given,
-// and request counts; latency histograms need per-request observations the
-// engine does not expose).
+// -prometheus, the level gauges (sessions, offered and achieved rate,
+// server RSS and CPU) to the exporter. Requests are counted per request by
+// Observer, not here.
 func (s *Suite) Progress(test string, offered float64) func(framework.Progress) {
 	return func(p framework.Progress) {
 		s.mu.Lock()
@@ -350,10 +377,5 @@ func (s *Suite) Progress(test string, offered float64) func(framework.Progress) 
 			st.ServerRSSBytes, st.ServerCPUPercent = r.Server.RSSBytes, r.Server.CPUPercent
 		}
 		exp.SetState(st)
-		for op, c := range p.Interval.ByOp {
-			for _, o := range framework.Outcomes() {
-				exp.CountRequests(op, o.String(), c.Get(o))
-			}
-		}
 	}
 }

@@ -26,7 +26,7 @@ func mainRun(t *testing.T) (plan, *framework.Summary) {
 		return stress.RunWith(tb, suite.Target(), sc, stress.Options{
 			Context:  suite.Context(),
 			NoFail:   true, // the tests judge it
-			Progress: suite.Progress(tb.Name(), sc.Rate),
+			Progress: suite.Progress(tb.Name(), sc.Rate), OnSample: suite.Observer(),
 		})
 	})
 	if sum == nil {
@@ -96,7 +96,7 @@ func TestBaselineMemoryStability(t *testing.T) {
 		t.Logf("memory plan: the %v main run is shorter than %v of warm-up plus the %v window; running %v of its own",
 			p.Duration.D(), p.memoryWarmup, p.memoryWindow, d)
 		sum = stress.RunWith(t, suite.Target(), p.scenario("memory", d, 500*time.Millisecond), stress.Options{
-			Context: suite.Context(), NoFail: true, Progress: suite.Progress(t.Name(), p.level.Rate),
+			Context: suite.Context(), NoFail: true, Progress: suite.Progress(t.Name(), p.level.Rate), OnSample: suite.Observer(),
 		})
 	}
 	tr.Record(sum)

@@ -120,6 +120,7 @@ func loadOn(t *testing.T, srv *mcptest.Server, sc framework.Scenario) *framework
 		ServerPID: srv.PID(),
 		Logf:      t.Logf,
 		Progress:  suite.Progress(t.Name(), sc.Rate),
+		OnSample:  suite.Observer(),
 	})
 	if sum == nil {
 		t.Fatalf("%s: %v", sc.Name, err)

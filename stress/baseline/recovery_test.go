@@ -82,8 +82,9 @@ func TestBaselineRecoveryTime(t *testing.T) {
 	var drop chaos.FaultEvent
 	progress := suite.Progress(t.Name(), sc.Rate)
 	sum := stress.RunWith(t, via, sc, stress.Options{
-		Context: suite.Context(),
-		NoFail:  true,
+		Context:  suite.Context(),
+		NoFail:   true,
+		OnSample: suite.Observer(),
 		Progress: func(pr framework.Progress) {
 			progress(pr)
 			mu.Lock()

@@ -25,7 +25,7 @@ func shortLoad(t *testing.T, p plan, name string, faults mcptest.Faults) *framew
 	srv := mcptest.StartServer(t, mcptest.Options{Faults: faults})
 	d := min(p.Duration.D(), 3*time.Second)
 	sc := p.scenario(name, d, 250*time.Millisecond)
-	return stress.RunWith(t, srv.Target(), sc, stress.Options{Context: suite.Context(), NoFail: true, Progress: suite.Progress(t.Name(), sc.Rate)})
+	return stress.RunWith(t, srv.Target(), sc, stress.Options{Context: suite.Context(), NoFail: true, Progress: suite.Progress(t.Name(), sc.Rate), OnSample: suite.Observer()})
 }
 
 // TestBaselineChecksFailAgainstASlowServer is the suite's negative control:

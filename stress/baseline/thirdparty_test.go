@@ -198,6 +198,7 @@ func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRo
 		Client:   client,
 		NoFail:   true, // the checks below judge it
 		Progress: suite.Progress(t.Name(), sc.Rate),
+		OnSample: suite.Observer(),
 	})
 	row.sum = sum
 	row.load = hostLoad()
