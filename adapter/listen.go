@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -145,4 +146,33 @@ func (s *httpServer) stop() error {
 		s.stopErr = err
 	})
 	return s.stopErr
+}
+
+// serveInTest starts a server with start and stops it in tb.Cleanup; name
+// prefixes the failures (a start failure fails the test at once).
+func serveInTest(tb testing.TB, name string, start func() (string, func() error, error)) string {
+	tb.Helper()
+	target, stop, err := start()
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		if err := stop(); err != nil {
+			tb.Errorf("%s stop: %v", name, err)
+		}
+	})
+	return target
+}
+
+// listenFor validates opts, fills its defaults and opens its listener.
+func listenFor(opts Options) (Options, net.Listener, error) {
+	if err := opts.Validate(); err != nil {
+		return opts, nil, err
+	}
+	opts = opts.withDefaults()
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return opts, nil, fmt.Errorf("adapter: listen %s: %w", opts.Addr, err)
+	}
+	return opts, ln, nil
 }

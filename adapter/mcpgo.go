@@ -30,16 +30,7 @@ const maxInFlight = 64
 // tb.Cleanup; any failure to start fails the test.
 func ServeMCPGo(tb testing.TB, srv *server.MCPServer, opts Options) string {
 	tb.Helper()
-	target, stop, err := StartMCPGo(srv, opts)
-	if err != nil {
-		tb.Fatalf("adapter.ServeMCPGo: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := stop(); err != nil {
-			tb.Errorf("adapter.ServeMCPGo stop: %v", err)
-		}
-	})
-	return target
+	return serveInTest(tb, "adapter.ServeMCPGo", func() (string, func() error, error) { return StartMCPGo(srv, opts) })
 }
 
 // StartMCPGo is ServeMCPGo for use outside tests.
@@ -55,13 +46,9 @@ func StartMCPGo(srv *server.MCPServer, opts Options) (target string, stop func()
 	if srv == nil {
 		return "", nil, fmt.Errorf("adapter: nil *server.MCPServer")
 	}
-	if err := opts.Validate(); err != nil {
-		return "", nil, err
-	}
-	opts = opts.withDefaults()
-	ln, err := net.Listen("tcp", opts.Addr)
+	opts, ln, err := listenFor(opts)
 	if err != nil {
-		return "", nil, fmt.Errorf("adapter: listen %s: %w", opts.Addr, err)
+		return "", nil, err
 	}
 	if opts.Transport == TransportTCP {
 		cs := serveConns(ln, func(ctx context.Context, conn net.Conn) { serveMCPGoConn(ctx, srv, conn) })

@@ -15,16 +15,7 @@ import (
 // failure to start fails the test.
 func ServeSDK(tb testing.TB, srv *mcp.Server, opts Options) string {
 	tb.Helper()
-	target, stop, err := StartSDK(srv, opts)
-	if err != nil {
-		tb.Fatalf("adapter.ServeSDK: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := stop(); err != nil {
-			tb.Errorf("adapter.ServeSDK stop: %v", err)
-		}
-	})
-	return target
+	return serveInTest(tb, "adapter.ServeSDK", func() (string, func() error, error) { return StartSDK(srv, opts) })
 }
 
 // StartSDK is ServeSDK for use outside tests: it returns the target, a stop
@@ -38,13 +29,9 @@ func StartSDK(srv *mcp.Server, opts Options) (target string, stop func() error, 
 	if srv == nil {
 		return "", nil, fmt.Errorf("adapter: nil *mcp.Server")
 	}
-	if err := opts.Validate(); err != nil {
-		return "", nil, err
-	}
-	opts = opts.withDefaults()
-	ln, err := net.Listen("tcp", opts.Addr)
+	opts, ln, err := listenFor(opts)
 	if err != nil {
-		return "", nil, fmt.Errorf("adapter: listen %s: %w", opts.Addr, err)
+		return "", nil, err
 	}
 	if opts.Transport == TransportTCP {
 		cs := serveConns(ln, func(ctx context.Context, conn net.Conn) { serveSDKConn(ctx, srv, conn) })
