@@ -8,9 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpstress/mcpstress/internal/tailbuf"
 )
 
 // The Node reference server @modelcontextprotocol/server-everything, as
@@ -52,7 +53,7 @@ func ServeEverythingHTTP(tb testing.TB, entry string) string {
 	ln.Close()
 	cmd := exec.Command("node", entry, "streamableHttp")
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	stderr := &tailBuffer{n: 16 << 10}
+	stderr := tailbuf.New(16 << 10)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start server-everything: %v", err)
@@ -90,26 +91,3 @@ func ServeEverythingHTTP(tb testing.TB, entry string) string {
 // EverythingStdioTarget is the stdio target string of server-everything
 // (every session the client opens is a new node process).
 func EverythingStdioTarget(entry string) string { return "stdio:node " + entry + " stdio" }
-
-// tailBuffer keeps the last n bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	n   int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.n {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.n:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}

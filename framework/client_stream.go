@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mcpstress/mcpstress/internal/tailbuf"
 	"github.com/mcpstress/mcpstress/wire"
 )
 
@@ -35,7 +36,7 @@ type StreamSession struct {
 	nextID     atomic.Int64
 	reconnects atomic.Int64
 	stats      connStats
-	stderr     *ringBuffer // stdio only
+	stderr     *tailbuf.Buffer // stdio only
 }
 
 // streamState is one established connection and what its handshake found.

@@ -318,19 +318,6 @@ func TestStdioBadCommandFailsConnect(t *testing.T) {
 	}
 }
 
-func TestRingBufferKeepsTail(t *testing.T) {
-	r := newRingBuffer(8)
-	r.Write([]byte("hello "))
-	r.Write([]byte("world"))
-	if got := string(r.Bytes()); got != "lo world" {
-		t.Fatalf("got %q", got)
-	}
-	r.Write([]byte("0123456789"))
-	if got := string(r.Bytes()); got != "23456789" {
-		t.Fatalf("got %q", got)
-	}
-}
-
 func TestStdioServerCrashRespawnsOnNextCall(t *testing.T) {
 	tg := sdkStdioTarget(t, ClientOptions{})
 	tg.Env = append(tg.Env, "MCPSTRESS_SDK_STDIO_EXIT_TOOL=1")

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpstress/mcpstress/internal/tailbuf"
 )
 
 // StdioTarget is an MCP server spawned as a process per session, speaking
@@ -41,7 +43,7 @@ func (t *StdioTarget) Connect(ctx context.Context) (Session, error) {
 // ConnectSession is Connect returning the concrete session.
 func (t *StdioTarget) ConnectSession(ctx context.Context) (*StreamSession, error) {
 	opts := t.Options.withDefaults()
-	ring := newRingBuffer(opts.StderrLimit)
+	ring := tailbuf.New(opts.StderrLimit)
 	var stderr io.Writer = ring
 	if opts.Stderr != nil {
 		stderr = io.MultiWriter(ring, opts.Stderr)
@@ -128,39 +130,6 @@ func (p *process) Close() error {
 		_ = p.stdout.Close()
 	})
 	return nil
-}
-
-// ringBuffer keeps the last limit bytes written to it.
-type ringBuffer struct {
-	mu    sync.Mutex
-	limit int
-	buf   []byte
-	total int64
-}
-
-func newRingBuffer(limit int) *ringBuffer { return &ringBuffer{limit: limit} }
-
-func (r *ringBuffer) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.total += int64(len(p))
-	n := len(p)
-	if len(p) >= r.limit {
-		r.buf = append(r.buf[:0], p[len(p)-r.limit:]...)
-		return n, nil
-	}
-	if over := len(r.buf) + len(p) - r.limit; over > 0 {
-		r.buf = append(r.buf[:0], r.buf[over:]...)
-	}
-	r.buf = append(r.buf, p...)
-	return n, nil
-}
-
-// Bytes returns a copy of the kept tail.
-func (r *ringBuffer) Bytes() []byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]byte(nil), r.buf...)
 }
 
 func lastLines(b []byte, n int) string {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mcpstress/mcpstress/internal/tailbuf"
 )
 
 // ServeArg is the reserved first argument that turns any binary importing
@@ -37,7 +39,7 @@ type process struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	done   chan struct{} // closed once the process has been reaped
-	stderr *tailBuffer
+	stderr *tailbuf.Buffer
 }
 
 type readyInfo struct {
@@ -68,7 +70,7 @@ func startProcess(ctx context.Context, opts Options) (*process, readyInfo, error
 		return nil, readyInfo{}, err
 	}
 	ready := &readyWriter{ch: make(chan string, 1)}
-	p := &process{cmd: cmd, stdin: stdin, done: make(chan struct{}), stderr: &tailBuffer{max: 16 << 10}}
+	p := &process{cmd: cmd, stdin: stdin, done: make(chan struct{}), stderr: tailbuf.New(16 << 10)}
 	cmd.Stdout = ready
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
@@ -166,29 +168,6 @@ func (w *readyWriter) Write(p []byte) (int, error) {
 		w.buf = nil
 	}
 	return len(p), nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }
 
 var errNoProcess = errors.New("mcptest: no server process")

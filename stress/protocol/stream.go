@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcpstress/mcpstress/internal/tailbuf"
 	"github.com/mcpstress/mcpstress/wire"
 )
 
@@ -84,7 +85,7 @@ func dialTCP(ctx context.Context, addr string) (*streamConn, error) {
 // stdioProc is a spawned stdio server.
 type stdioProc struct {
 	cmd    *exec.Cmd
-	stderr *tailBuffer
+	stderr *tailbuf.Buffer
 	exited chan struct{}
 	state  *os.ProcessState
 	werr   error
@@ -106,7 +107,7 @@ func spawnStdio(command []string, env []string) (*streamConn, error) {
 	}
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Stdin, cmd.Stdout = inR, outW
-	p := &stdioProc{cmd: cmd, stderr: newTailBuffer(16 << 10), exited: make(chan struct{})}
+	p := &stdioProc{cmd: cmd, stderr: tailbuf.New(16 << 10), exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
@@ -241,31 +242,6 @@ func (c *streamConn) await(ctx context.Context, match func(wire.Message) bool) (
 			return frame{}, false, false
 		}
 	}
-}
-
-// tailBuffer keeps the last n bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	n   int
-	buf []byte
-}
-
-func newTailBuffer(n int) *tailBuffer { return &tailBuffer{n: n} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.n {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.n:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }
 
 // excerpt shortens s for a table cell.
