@@ -33,3 +33,23 @@ type SessionStats struct {
 	Strays         int64 // answers for no pending request (late after a timeout, or an unknown id)
 	InvalidFrames  int64 // frames that were not JSON, or over MaxFrame
 }
+
+// acquireSlot takes one of a session's pipeline slots (a send on sem),
+// waiting for a free one until ctx ends; the error is ctx's when it ended
+// first. The caller frees the slot with a receive from sem.
+func acquireSlot(ctx context.Context, sem chan struct{}) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case sem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -98,17 +98,8 @@ func metaVersion(meta []byte) string {
 
 // Call implements Session.
 func (s *HTTPSession) Call(ctx context.Context, req Request) Response {
-	if err := ctx.Err(); err != nil {
+	if err := acquireSlot(ctx, s.sem); err != nil {
 		return Response{Outcome: Cancelled, Err: err}
-	}
-	select {
-	case s.sem <- struct{}{}:
-	default:
-		select {
-		case s.sem <- struct{}{}:
-		case <-ctx.Done():
-			return Response{Outcome: Cancelled, Err: ctx.Err()}
-		}
 	}
 	defer func() { <-s.sem }()
 	for retried := false; ; retried = true {
