@@ -124,7 +124,11 @@ func TestHistoryDetectorsCalibration(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cps, err := EvaluateChangePoints(corpus, ChangePointConfig{}, []float64{0.10, 0.20, 0.50}, trials, 30, 3, 20261123)
+			// Series of 60 (a step at 30) where the evaluation half
+			// holds 60 runs; a smaller corpus (the baseline suite's 80
+			// runs) gets series of all its evaluation runs, step halfway.
+			half := min(30, corpus.Runs()/2/2)
+			cps, err := EvaluateChangePoints(corpus, ChangePointConfig{}, []float64{0.10, 0.20, 0.50}, trials, half, 3, 20261123)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +143,7 @@ func TestHistoryDetectorsCalibration(t *testing.T) {
 			if err := WriteSeedZTable(&b, seedZ); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("history detectors (%d change-point trials per cell, series of 60, tolerance ±3):\n%s", trials, b.String())
+			t.Logf("history detectors (%d change-point trials per cell, series of %d, tolerance ±3):\n%s", trials, 2*half, b.String())
 			for _, r := range cps {
 				// Under A/A the pooled t-test at p <= 0.001 with merge must
 				// rarely fire; allow the 95% CP interval to reach 5%.

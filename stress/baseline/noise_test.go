@@ -165,12 +165,16 @@ func runBaselineNoise(t *testing.T, p plan, d time.Duration) []float64 {
 	}
 }
 
-// nonDefaultNoiseFlags lists the noise flags given on the command line.
+// nonDefaultNoiseFlags lists the noise flags (and -timeout) given on the
+// command line.
 func nonDefaultNoiseFlags() []string {
 	var out []string
 	flag.Visit(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, "noise-") {
+		switch {
+		case strings.HasPrefix(f.Name, "noise-"):
 			out = append(out, fmt.Sprintf("-%s=%q", f.Name, f.Value.String()))
+		case f.Name == "test.timeout":
+			out = append(out, "-timeout="+f.Value.String())
 		}
 	})
 	return out
