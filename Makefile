@@ -40,8 +40,8 @@ bench:
 DEMO_MODE ?= quick
 demo:
 	@mkdir -p reports
-	STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... 2>&1 | tee reports/demo.log | grep -E '^(=== RUN|--- (PASS|FAIL|SKIP)|PASS|FAIL|ok|reports written)|✗'
-	@echo; grep -h 'reports written to' reports/demo.log | sed 's|$$|/report.html|'
+	STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... 2>&1 | tee reports/demo.log | grep -E '^(--- (PASS|FAIL|SKIP)|FAIL|ok |reports written)|✗'
+	@echo; echo "full log: reports/demo.log"; grep -h '^reports written to' reports/demo.log | sed 's|^reports written to \(.*\)$$|HTML report: \1/report.html|'
 
 fuzz:
 	for f in FuzzFrameReader FuzzScan FuzzValid FuzzSSEReader; do $(GO) test -run '^$$' -fuzz $$f -fuzztime 20s ./wire || exit 1; done
