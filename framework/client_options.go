@@ -50,6 +50,12 @@ type ClientOptions struct {
 	// StderrLimit is how many bytes of stderr a stdio session keeps; default
 	// 8 KiB.
 	StderrLimit int
+	// MaxStdioProcesses caps the live sessions of one stdio target: each is
+	// its own server process (3 pipes of the 20,000 open files a process
+	// may hold here, and the server's own memory, ~25 MB for a Node server).
+	// Zero means DefaultMaxStdioProcesses; a Connect past the cap fails with
+	// an error naming this field.
+	MaxStdioProcesses int
 	// OnNotification, when set, is called (on the goroutine reading the
 	// connection; keep it short) with every notification the server sends.
 	// The params slice is only valid during the call.
@@ -61,8 +67,11 @@ const (
 	DefaultTimeout        = 5 * time.Second
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultStderrLimit    = 8 << 10
-	DefaultClientName     = "mcpstress"
-	DefaultClientVersion  = "0.1.0"
+	// DefaultMaxStdioProcesses is the default cap on one stdio target's live
+	// sessions (processes).
+	DefaultMaxStdioProcesses = 256
+	DefaultClientName        = "mcpstress"
+	DefaultClientVersion     = "0.1.0"
 )
 
 // Validate reports every problem with o at once, each naming its field.
@@ -105,6 +114,9 @@ func (o ClientOptions) Validate() error {
 			}
 		}
 	}
+	if o.MaxStdioProcesses < 0 {
+		errs = append(errs, fmt.Errorf("ClientOptions.MaxStdioProcesses %d is negative", o.MaxStdioProcesses))
+	}
 	if o.StderrLimit < 0 {
 		errs = append(errs, fmt.Errorf("ClientOptions.StderrLimit %d is negative", o.StderrLimit))
 	}
@@ -132,6 +144,9 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	}
 	if o.StderrLimit == 0 {
 		o.StderrLimit = DefaultStderrLimit
+	}
+	if o.MaxStdioProcesses == 0 {
+		o.MaxStdioProcesses = DefaultMaxStdioProcesses
 	}
 	o.Reconnect = o.Reconnect.withDefaults()
 	return o

@@ -37,6 +37,7 @@ type StreamSession struct {
 	reconnects atomic.Int64
 	stats      connStats
 	stderr     *tailbuf.Buffer // stdio only
+	onClose    func()          // called once by the first Close (stdio: frees a process slot)
 }
 
 // streamState is one established connection and what its handshake found.
@@ -245,6 +246,9 @@ func (s *StreamSession) Close() error {
 	s.closed = true
 	if st := s.cur.Load(); st != nil {
 		st.conn.fail(ErrClosed)
+	}
+	if s.onClose != nil {
+		s.onClose()
 	}
 	return nil
 }

@@ -66,6 +66,11 @@ type Summary struct {
 	// purpose, so Aborted is not a problem.
 	AllowEarlyStop bool     `json:"allow_early_stop,omitempty"`
 	Warnings       []string `json:"warnings,omitempty"`
+	// ServerStderr is the tail of what the target's server processes wrote
+	// to stderr (stdio targets, every session's process interleaved). Run
+	// leaves it empty; the caller that owns the stderr copy fills it in, as
+	// package stress does.
+	ServerStderr string `json:"server_stderr,omitempty"`
 }
 
 // Conservation is the check sent = ok + tool errors + rpc errors + transport

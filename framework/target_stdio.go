@@ -26,6 +26,7 @@ type StdioTarget struct {
 	Options ClientOptions
 
 	sessions atomic.Uint64
+	live     atomic.Int64 // sessions not yet closed: each holds one process
 }
 
 var _ Target = (*StdioTarget)(nil)
@@ -43,6 +44,10 @@ func (t *StdioTarget) Connect(ctx context.Context) (Session, error) {
 // ConnectSession is Connect returning the concrete session.
 func (t *StdioTarget) ConnectSession(ctx context.Context) (*StreamSession, error) {
 	opts := t.Options.withDefaults()
+	if n := t.live.Add(1); n > int64(opts.MaxStdioProcesses) {
+		t.live.Add(-1)
+		return nil, fmt.Errorf("stdio target %s: %d sessions are already open, each its own process; ClientOptions.MaxStdioProcesses caps them at %d", t, n-1, opts.MaxStdioProcesses)
+	}
 	ring := tailbuf.New(opts.StderrLimit)
 	var stderr io.Writer = ring
 	if opts.Stderr != nil {
@@ -52,6 +57,7 @@ func (t *StdioTarget) ConnectSession(ctx context.Context) (*StreamSession, error
 		return startProcess(t.Command, t.Args, t.Env, t.Dir, stderr)
 	})
 	s.stderr = ring
+	s.onClose = func() { t.live.Add(-1) }
 	st, err := s.connect(ctx)
 	if err != nil {
 		s.Close()

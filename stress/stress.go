@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/internal/tailbuf"
 	"github.com/mcpstress/mcpstress/mcptest"
 )
 
@@ -34,6 +35,9 @@ type Options struct {
 	DeadlineMargin time.Duration
 }
 
+// serverStderrLimit is how much of the stdio servers' stderr a run keeps.
+const serverStderrLimit = 16 << 10
+
 // Run drives scenario sc against target from a test and returns the
 // summary. See RunWith.
 func Run(tb testing.TB, target string, sc framework.Scenario) *framework.Summary {
@@ -56,6 +60,13 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	client := opts.Client
 	if client.Timeout == 0 {
 		client.Timeout = sc.Config.WithDefaults().MessageTimeout
+	}
+	// The stderr of stdio server processes goes into the summary (and so
+	// the report); other targets never write to it.
+	var stderr *tailbuf.Buffer
+	if client.Stderr == nil {
+		stderr = tailbuf.New(serverStderrLimit)
+		client.Stderr = stderr
 	}
 	res := ResolveTarget(tb, target, client, opts.Server)
 
@@ -86,6 +97,9 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	if sum == nil {
 		tb.Fatalf("stress: %v", err)
 		return nil
+	}
+	if stderr != nil {
+		sum.ServerStderr = stderr.String()
 	}
 	tb.Logf("%s", sum)
 	if opts.NoFail {

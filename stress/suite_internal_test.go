@@ -181,3 +181,29 @@ func TestAFailedCheckOrAnAbortedRunFailsTheTestAndTheReport(t *testing.T) {
 		})
 	}
 }
+
+func TestSummaryNodeShowsTheLastServerStderrLines(t *testing.T) {
+	var b strings.Builder
+	for i := range stderrLines + 10 {
+		fmt.Fprintf(&b, "line %d\n", i)
+	}
+	n := SummaryNode("stdio", &framework.Summary{Scenario: "stdio", ServerStderr: b.String()}, time.Now(), false)
+	var got *report.Table
+	for i := range n.Tables {
+		if strings.HasPrefix(n.Tables[i].Title, "server stderr") {
+			got = &n.Tables[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no stderr table in %+v", n.Tables)
+	}
+	if len(got.Rows) != stderrLines || got.Rows[0][0] != "line 10" || got.Rows[stderrLines-1][0] != fmt.Sprintf("line %d", stderrLines+9) {
+		t.Errorf("rows %v..%v (%d), want the last %d lines", got.Rows[0], got.Rows[len(got.Rows)-1], len(got.Rows), stderrLines)
+	}
+	quiet := SummaryNode("quiet", &framework.Summary{Scenario: "quiet", ServerStderr: " \n"}, time.Now(), false)
+	for _, tab := range quiet.Tables {
+		if strings.HasPrefix(tab.Title, "server stderr") {
+			t.Errorf("a blank stderr got a table: %+v", tab)
+		}
+	}
+}

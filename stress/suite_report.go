@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -91,6 +92,9 @@ func SummaryNode(name string, sum *framework.Summary, runStarted time.Time, seri
 		n.Warnings = append(n.Warnings, "aborted: "+sum.Aborted)
 	}
 	n.Warnings = append(n.Warnings, sum.Warnings...)
+	if t, ok := stderrTable(sum.ServerStderr); ok {
+		n.Tables = append(n.Tables, t)
+	}
 	if series {
 		n.Series = intervalSeries(sum.Intervals, runStarted)
 		if h, err := histogramLog(sum.Scenario, sum.Intervals, runStarted); err != nil {
@@ -230,4 +234,26 @@ func histogramLog(name string, iv []framework.IntervalSnapshot, runStarted time.
 		h.Intervals = append(h.Intervals, report.Interval{Start: s.Start.Sub(runStarted), End: s.End.Sub(runStarted), Hist: ns})
 	}
 	return h, nil
+}
+
+// stderrLines is how many of the last stderr lines a report table keeps.
+const stderrLines = 40
+
+// stderrTable shows the last lines the server processes wrote to stderr.
+func stderrTable(stderr string) (report.Table, bool) {
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if strings.TrimSpace(stderr) == "" {
+		return report.Table{}, false
+	}
+	if len(lines) > stderrLines {
+		lines = lines[len(lines)-stderrLines:]
+	}
+	t := report.Table{
+		Title:   fmt.Sprintf("server stderr (last %d lines, every process interleaved)", len(lines)),
+		Columns: []string{"line"},
+	}
+	for _, l := range lines {
+		t.Rows = append(t.Rows, []string{l})
+	}
+	return t, true
 }
