@@ -339,18 +339,30 @@ func (s *Suite) Observer() func(op string, outcome framework.Outcome, latency ti
 	if exp == nil {
 		return nil
 	}
-	var bound sync.Map // op + "\x00" + outcome → report.Bound
+	type key struct {
+		op string
+		o  framework.Outcome
+	}
+	var (
+		mu    sync.RWMutex
+		bound = map[key]report.Bound{} // a struct key: no allocation per lookup
+	)
 	return func(op string, o framework.Outcome, latency time.Duration) {
 		if !framework.HasLatency(o) {
 			exp.CountRequests(op, o.String(), 1)
 			return
 		}
-		key := op + "\x00" + o.String()
-		b, ok := bound.Load(key)
+		k := key{op, o}
+		mu.RLock()
+		b, ok := bound[k]
+		mu.RUnlock()
 		if !ok {
-			b, _ = bound.LoadOrStore(key, exp.Bind(op, o.String()))
+			b = exp.Bind(op, o.String())
+			mu.Lock()
+			bound[k] = b
+			mu.Unlock()
 		}
-		b.(report.Bound).Observe(latency)
+		b.Observe(latency)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mcpstress/mcpstress/framework"
 	"github.com/mcpstress/mcpstress/report"
 )
@@ -205,5 +207,28 @@ func TestSummaryNodeShowsTheLastServerStderrLines(t *testing.T) {
 		if strings.HasPrefix(tab.Title, "server stderr") {
 			t.Errorf("a blank stderr got a table: %+v", tab)
 		}
+	}
+}
+
+// The per-request observer the suites hand the engine must not allocate
+// once an operation and outcome are bound (it runs for every request).
+func TestObserverDoesNotAllocatePerRequest(t *testing.T) {
+	s := newSuite("observer-alloc", flag.NewFlagSet("observer-alloc", flag.ContinueOnError))
+	exp, err := report.NewExporter(prometheus.NewRegistry(), report.ExporterOptions{Enabled: true, Suite: "baseline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.exporter = exp
+	observe := s.Observer()
+	if observe == nil {
+		t.Fatal("no observer with the exporter on")
+	}
+	observe("tools/call/echo", framework.OK, time.Millisecond) // binds
+	if n := testing.AllocsPerRun(1000, func() { observe("tools/call/echo", framework.OK, time.Millisecond) }); n != 0 {
+		t.Errorf("%v allocations per observed request, want 0", n)
+	}
+	s.exporter = nil
+	if s.Observer() != nil {
+		t.Error("an observer without an exporter: the engine would call it for nothing")
 	}
 }
