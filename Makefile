@@ -21,30 +21,45 @@ stress:
 
 ## race: the packages with concurrency under the race detector
 race:
-	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/... ./adapter/... ./stress/protocol/ ./stress/ ./chaos/...
+	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/... ./adapter/... ./stress/protocol/ ./stress/ ./chaos/... ./judge/ ./verdict/
 
 ## bench: the wire and engine benchmarks; each system benchmark measures its raw ceiling in the same
 ## run and reports the ratio (b.ReportMetric). Servers run in their own processes. Output: bench.txt
 BENCH_WALL ?= 5s
 bench:
-	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'RawCeilingVsMCP|ClientCPUPerCall|IdleSessionMemory|SessionEstablishment|EngineVsRaw' -benchtime 1x -count 1 -timeout 30m ./framework | tee bench.txt
+	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'RawCeilingVsMCP|ClientCPUPerCall|IdleSessionMemory|SessionEstablishment' -benchtime 1x -count 1 -timeout 30m ./framework/client | tee bench.txt
+	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'EngineVsRaw' -benchtime 1x -count 1 -timeout 30m ./framework | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'EchoVersusRawCeiling' -benchtime 150000x -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'ConnectionMemory' -benchtime 1x -count 1 ./mcptest | tee -a bench.txt
-	$(GO) test -run '^$$' -bench 'Record$$|Rotate|EncodeAndClassify' -count 1 ./framework | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'Record$$|Rotate' -count 1 ./framework | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'EncodeAndClassify' -count 1 ./framework/client | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'HandleEcho' -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'Scan' -count 1 ./wire | tee -a bench.txt
 
 ## demo: every stress suite against the embedded reference server (quick mode by default, a few
-## minutes; DEMO_MODE=demo for the seed's 10-minute runs); fails when a suite fails, and ends by
-## listing where each suite's reports (report.html, report.json, report.txt, ...) were written
+## minutes; DEMO_MODE=demo for the seed's 10-minute runs). Prints only the package verdicts and the
+## report directories while it runs (the full log is reports/demo.log), then one table across the
+## suites (cmd/mcpstress-report) and where each report.html is; fails when a suite fails.
+## The suites are the packages under stress/ (new suite directories are picked up); the package
+## stress itself holds only the harness's unit tests, which `make unit` runs.
 DEMO_MODE ?= quick
+DEMO_SUITES = $(shell $(GO) list -tags stress ./stress/... | grep -v '/stress$$')
 demo:
+	@test -n "$(strip $(DEMO_SUITES))" || { echo "demo: no suite package under stress/"; exit 1; }
 	@mkdir -p reports
-	STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -tags stress -timeout 60m -v ./stress/... 2>&1 | tee reports/demo.log | grep -E '^(--- (PASS|FAIL|SKIP)|FAIL|ok |reports written)'
-	@echo; echo "full log: reports/demo.log"; grep -h '^reports written to' reports/demo.log | sed 's|^reports written to \(.*\)$$|HTML report: \1/report.html|'
+	@echo "suites: $(patsubst github.com/mcpstress/mcpstress/%,%,$(DEMO_SUITES)) (mode $(DEMO_MODE))"
+	@STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -tags stress -timeout 60m -v $(DEMO_SUITES) 2>&1 | tee reports/demo.log | grep -E '^(FAIL|ok)[[:space:]]|^reports written to '; \
+	status=$${PIPESTATUS[0]}; \
+	echo; echo "full log: reports/demo.log"; \
+	mapfile -t dirs < <(sed -n 's/^reports written to //p' reports/demo.log); \
+	if [ $${#dirs[@]} -eq 0 ]; then echo "no suite wrote a report"; exit $$(( status ? status : 1 )); fi; \
+	echo; $(GO) run ./cmd/mcpstress-report table "$${dirs[@]}" 2>reports/demo-table.err; table=$$?; \
+	grep -v '^exit status [0-9]*$$' reports/demo-table.err >&2; rm -f reports/demo-table.err; \
+	if [ $$status -eq 0 ] && [ $$table -ne 0 ]; then status=$$table; fi; \
+	exit $$status
 
 fuzz:
 	for f in FuzzFrameReader FuzzScan FuzzValid FuzzSSEReader; do $(GO) test -run '^$$' -fuzz $$f -fuzztime 20s ./wire || exit 1; done
-	$(GO) test -run '^$$' -fuzz FuzzStreamConnAnswers -fuzztime 20s ./framework
-	$(GO) test -run '^$$' -fuzz FuzzClientAgainstGarbage -fuzztime 20s ./framework
+	$(GO) test -run '^$$' -fuzz FuzzStreamConnAnswers -fuzztime 20s ./framework/client
+	$(GO) test -run '^$$' -fuzz FuzzClientAgainstGarbage -fuzztime 20s ./framework/client
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 30s ./mcptest

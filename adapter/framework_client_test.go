@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // TestAdapterServesToLeanClient connects the project's own client (the one
@@ -34,7 +34,7 @@ func TestAdapterServesToLeanClient(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			target, err := framework.ParseTarget(tc.serve(t), framework.ClientOptions{Timeout: 5 * time.Second})
+			target, err := client.ParseTarget(tc.serve(t), client.Options{Timeout: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,8 +49,8 @@ func TestAdapterServesToLeanClient(t *testing.T) {
 			}
 			defer sess.Close()
 			params, _ := json.Marshal(map[string]any{"name": "echo", "arguments": map[string]any{"message": "hi"}})
-			resp := sess.Call(ctx, framework.Request{Method: "tools/call", Name: "echo", Params: params})
-			if resp.Outcome != framework.OK {
+			resp := sess.Call(ctx, client.Request{Method: "tools/call", Name: "echo", Params: params})
+			if resp.Outcome != client.OK {
 				t.Fatalf("echo: outcome %v code %d err %v", resp.Outcome, resp.Code, resp.Err)
 			}
 			if !strings.Contains(string(resp.Result), tc.want) {

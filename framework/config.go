@@ -30,8 +30,10 @@ type Config struct {
 	// zero means 1 h. Older intervals are dropped from memory (still in the
 	// cumulative histograms, and on disk with StorageDisk).
 	RetentionPeriod time.Duration `json:"retention_period,omitempty"`
-	// Prometheus asks the report package to serve the run's metrics; false
-	// (the zero value) serves nothing.
+	// Prometheus serves the run's metrics (request counters, latency
+	// histograms, level gauges) at 127.0.0.1:PrometheusPort while
+	// stress.Run runs it; false (the zero value) serves nothing. The engine
+	// itself serves nothing: the suites use their -prometheus flag.
 	Prometheus bool `json:"enable_prometheus,omitempty"`
 	// PrometheusPort is the loopback port of that endpoint; zero means 9090.
 	PrometheusPort int `json:"prometheus_port,omitempty"`
@@ -42,8 +44,10 @@ type Config struct {
 	StoragePath string `json:"storage_path,omitempty"`
 	// MaxConnections caps Scenario.Sessions; zero means 20,000.
 	MaxConnections int `json:"max_connections,omitempty"`
-	// Backlog is the listen backlog of a server the framework starts; zero
-	// means 2048. The engine itself does not listen.
+	// Backlog is the listen backlog of a server the framework starts (the
+	// embedded reference server of stress.Run; the kernel caps it at
+	// net.core.somaxconn); zero means 2048. The engine itself does not
+	// listen.
 	Backlog int `json:"backlog,omitempty"`
 	// MessageTimeout bounds each request; zero means 5 s.
 	MessageTimeout time.Duration `json:"message_timeout,omitempty"`

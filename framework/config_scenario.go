@@ -151,6 +151,10 @@ func (sc Scenario) Validate() error {
 		errs = append(errs, fmt.Errorf("scenario %q: %w", sc.Name, err))
 	}
 	for _, th := range ths {
+		if th.Metric == "throughput" && (th.Op == "<" || th.Op == "<=") && (sc.Model == "" || sc.Model == OpenModel) && sc.Rate > 0 && th.Value >= sc.Rate {
+			// Answered requests can never outnumber the pacer's hits.
+			errs = append(errs, fmt.Errorf("scenario %q: threshold %q cannot fail: the open model offers %g/s, so the achieved rate never exceeds it (a throughput ceiling means something in the closed model)", sc.Name, th.Expr, sc.Rate))
+		}
 		if cfg.CollectionInterval > 0 && th.Window > 0 && th.Window/cfg.CollectionInterval > MaxWindowIntervals {
 			errs = append(errs, fmt.Errorf("scenario %q: threshold %q: a window of %v is more than %d collection intervals of %v (lengthen collection_interval)",
 				sc.Name, th.Expr, th.Window, MaxWindowIntervals, cfg.CollectionInterval))
@@ -188,8 +192,9 @@ func (sc Scenario) loadDuration() time.Duration {
 	return 0
 }
 
-// Plan describes the run in one paragraph, printed at its start.
-func (sc Scenario) Plan(target string) string {
+// Describe says what the run will do in one paragraph, printed at its
+// start.
+func (sc Scenario) Describe(target string) string {
 	cfg := sc.Config.WithDefaults()
 	var b strings.Builder
 	model := sc.Model

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/mcptest"
 )
 
@@ -83,7 +84,7 @@ func BenchmarkEngineVsRaw(b *testing.B) {
 			wall := engineBenchWall()
 			raw := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportRawEcho})
 			ref := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportTCP})
-			target, err := framework.ParseTarget(ref.Target(), framework.ClientOptions{})
+			target, err := client.ParseTarget(ref.Target(), client.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

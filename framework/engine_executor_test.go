@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 func pingScenario(name string, sessions int, rate float64, d time.Duration) Scenario {
@@ -64,7 +66,7 @@ func TestOpenModelSendsEveryHitAtItsIntendedTime(t *testing.T) {
 		}
 		lo, hi, _ := sum.SessionSpread()
 		if lo != 200 || hi != 200 {
-			t.Errorf("per-session counts %v, want 200 each (longest-idle slot first)", sum.SessionCounts)
+			t.Errorf("per-session answered %v, want 200 each (longest-idle slot first)", sum.AnsweredPerSession())
 		}
 		if got := srv.closed.Load(); got != 5 {
 			t.Errorf("%d sessions closed, want 5", got)
@@ -134,8 +136,8 @@ func TestEveryOutcomeClassIsCountedOnce(t *testing.T) {
 		// at 500ms finds the slot busy and is dropped, and call 5 (at
 		// 600ms) is in flight when the run is stopped at 650ms.
 		srv := &fakeServer{
-			outcome: func(n uint64) Outcome {
-				return map[uint64]Outcome{1: ToolError, 2: RPCError, 3: TransportError}[n]
+			outcome: func(n uint64) client.Outcome {
+				return map[uint64]client.Outcome{1: client.ToolError, 2: client.RPCError, 3: client.TransportError}[n]
 			},
 			latency: func(n uint64) time.Duration {
 				return map[uint64]time.Duration{4: time.Second, 5: 10 * time.Second}[n] + time.Millisecond
@@ -162,7 +164,7 @@ func TestEveryOutcomeClassIsCountedOnce(t *testing.T) {
 		if !strings.HasPrefix(sum.Aborted, "stopped") {
 			t.Errorf("aborted = %q, want the stop recorded", sum.Aborted)
 		}
-		for o := range Outcome(NumOutcomes) {
+		for o := range client.Outcome(client.NumOutcomes) {
 			if sum.Counts.Get(o) != 1 {
 				t.Errorf("%v counted %d times, want once", o, sum.Counts.Get(o))
 			}
@@ -259,8 +261,8 @@ func TestAbortOnFailStopsTheRunCleanlyAfterTheGracePeriod(t *testing.T) {
 		if !r.Aborted || r.Passed || r.FirstFailure != 4*time.Second {
 			t.Errorf("threshold %+v; want aborted at 4s", r)
 		}
-		if !strings.Contains(sum.Aborted, "p95 < 100ms") || sum.Duration > 5*time.Second {
-			t.Errorf("aborted %q after %v; want the threshold, at about 4s", sum.Aborted, sum.Duration)
+		if !strings.Contains(sum.Aborted, "p95 < 100ms") || sum.Duration() > 5*time.Second {
+			t.Errorf("aborted %q after %v; want the threshold, at about 4s", sum.Aborted, sum.Duration())
 		}
 		if sum.Counts.Cancelled == 0 {
 			t.Error("no in-flight request was cancelled by the abort")

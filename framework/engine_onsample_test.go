@@ -5,6 +5,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // Every scheduled request reaches OnSample exactly once, with the outcome
@@ -18,24 +20,24 @@ func TestOnSampleSeesEveryScheduledRequestOnce(t *testing.T) {
 				}
 				return time.Millisecond
 			},
-			outcome: func(n uint64) Outcome {
+			outcome: func(n uint64) client.Outcome {
 				switch n % 5 {
 				case 1:
-					return ToolError
+					return client.ToolError
 				case 2:
-					return RPCError
+					return client.RPCError
 				case 3:
-					return TransportError
+					return client.TransportError
 				}
-				return OK
+				return client.OK
 			},
 		}
 		sc := pingScenario("on-sample", 2, 200, 2*time.Second)
 		var mu sync.Mutex
-		var seen [NumOutcomes]uint64
+		var seen [client.NumOutcomes]uint64
 		latencyWhereNone := 0
 		sum, err := Run(t.Context(), fakeTarget{srv}, sc, RunOptions{
-			OnSample: func(op string, o Outcome, latency time.Duration) {
+			OnSample: func(op string, o client.Outcome, latency time.Duration) {
 				mu.Lock()
 				defer mu.Unlock()
 				if op != "ping" {
@@ -58,7 +60,7 @@ func TestOnSampleSeesEveryScheduledRequestOnce(t *testing.T) {
 		if got.Total() != sum.Scheduled {
 			t.Errorf("OnSample saw %d requests, %d were scheduled", got.Total(), sum.Scheduled)
 		}
-		for _, o := range []Outcome{OK, ToolError, RPCError, TransportError, Dropped} {
+		for _, o := range []client.Outcome{client.OK, client.ToolError, client.RPCError, client.TransportError, client.Dropped} {
 			if got.Get(o) == 0 {
 				t.Errorf("no %v request: the test does not cover that class", o)
 			}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // hasProblem reports whether one of sum's problems contains want.
@@ -23,7 +25,7 @@ func hasProblem(sum *Summary, want string) bool {
 // latency is measured; the latency thresholds must fail and the run too.
 func TestRunWhereEveryRequestFailedDoesNotPass(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := &fakeServer{outcome: func(uint64) Outcome { return TransportError }}
+		srv := &fakeServer{outcome: func(uint64) client.Outcome { return client.TransportError }}
 		sc := pingScenario("all-fail", 10, 100, 2*time.Second)
 		sc.Thresholds = []string{"p95 <= 102ms", "p99 <= 150ms", "max <= 300ms"}
 		sum := mustRun(t, t.Context(), srv, sc)
@@ -61,7 +63,7 @@ func TestRunStoppedEarlyIsAProblemUnlessAllowed(t *testing.T) {
 				sc.AllowEarlyStop = tt.allow
 				sum := mustRun(t, ctx, &fakeServer{}, sc)
 				if sum.Aborted == "" {
-					t.Fatalf("Aborted is empty after a stop at 3 s (duration %v)", sum.Duration)
+					t.Fatalf("Aborted is empty after a stop at 3 s (duration %v)", sum.Duration())
 				}
 				if got := hasProblem(sum, "run stopped early: "); got == tt.allow {
 					t.Errorf("problem reported = %v with AllowEarlyStop %v: %q", got, tt.allow, sum.Problems())
@@ -92,8 +94,8 @@ func TestSessionsThatFailToOpenAreAProblemAndLeaveNoIdleCounts(t *testing.T) {
 		if !hasProblem(sum, "5 of 10 sessions failed to open") || sum.Passed() {
 			t.Errorf("problems %q; want the failed opens", sum.Problems())
 		}
-		if len(sum.SessionCounts) != 5 {
-			t.Fatalf("%d session counts, want 5 (one per opened session): %v", len(sum.SessionCounts), sum.SessionCounts)
+		if len(sum.Sessions) != 5 {
+			t.Fatalf("%d session counts, want 5 (one per opened session): %v", len(sum.Sessions), sum.Sessions)
 		}
 		lo, hi, cv := sum.SessionSpread()
 		if lo == 0 || cv > 0.1 {
@@ -104,9 +106,8 @@ func TestSessionsThatFailToOpenAreAProblemAndLeaveNoIdleCounts(t *testing.T) {
 
 func TestSummaryProblemsListEveryKind(t *testing.T) {
 	sum := &Summary{
+		Result:       Result{Aborted: "stopped: context canceled", Ramp: RampStats{Requested: 4, Opened: 2, Failed: 2}},
 		Conservation: Conservation{Scheduled: 10, Accounted: 9},
-		Aborted:      "stopped: context canceled",
-		Ramp:         RampStats{Requested: 4, Opened: 2, Failed: 2},
 		Thresholds:   []ThresholdResult{{Threshold: Threshold{Expr: "p95 < 1ms"}, Display: NoData, NoData: true}},
 	}
 	want := []string{"conservation violated", "run stopped early: stopped: context canceled", "2 of 4 sessions failed to open", "threshold ✗ p95 < 1ms"}

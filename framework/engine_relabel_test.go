@@ -7,18 +7,20 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // scriptedSession waits for its context to end (or for wait) and then
 // reports a fixed outcome, whatever ended it.
 type scriptedSession struct {
-	outcome Outcome
+	outcome client.Outcome
 	wait    time.Duration // 0: until ctx ends
 }
 
-var _ Session = scriptedSession{}
+var _ client.Session = scriptedSession{}
 
-func (s scriptedSession) Call(ctx context.Context, _ Request) Response {
+func (s scriptedSession) Call(ctx context.Context, _ client.Request) client.Response {
 	var after <-chan time.Time
 	if s.wait > 0 {
 		after = time.After(s.wait)
@@ -27,7 +29,7 @@ func (s scriptedSession) Call(ctx context.Context, _ Request) Response {
 	case <-ctx.Done():
 	case <-after:
 	}
-	return Response{Outcome: s.outcome, Err: errors.New("scripted"), Sent: time.Now()}
+	return client.Response{Outcome: s.outcome, Err: errors.New("scripted"), Sent: time.Now()}
 }
 
 func (scriptedSession) Close() error { return nil }
@@ -41,20 +43,20 @@ func TestSendKeepsAFailureThatRacedTheStop(t *testing.T) {
 		session scriptedSession
 		timeout time.Duration // per-request deadline
 		stopAt  time.Duration // when the run's calls context ends (0: never)
-		want    Outcome
+		want    client.Outcome
 	}{
-		{"transport error after the stop stays a transport error", scriptedSession{outcome: TransportError}, 0, 100 * time.Millisecond, TransportError},
-		{"cancelled by the stop is cancelled", scriptedSession{outcome: Cancelled}, 0, 100 * time.Millisecond, Cancelled},
-		{"timeout reported because of the stop is cancelled", scriptedSession{outcome: Timeout}, 0, 100 * time.Millisecond, Cancelled},
-		{"our own deadline is a timeout even if the session says cancelled", scriptedSession{outcome: Cancelled}, 50 * time.Millisecond, 0, Timeout},
-		{"our own deadline before the stop is a timeout", scriptedSession{outcome: Cancelled}, 50 * time.Millisecond, 100 * time.Millisecond, Timeout},
-		{"a session cancelling by itself is a transport error", scriptedSession{outcome: Cancelled, wait: 10 * time.Millisecond}, 0, 0, TransportError},
+		{"transport error after the stop stays a transport error", scriptedSession{outcome: client.TransportError}, 0, 100 * time.Millisecond, client.TransportError},
+		{"cancelled by the stop is cancelled", scriptedSession{outcome: client.Cancelled}, 0, 100 * time.Millisecond, client.Cancelled},
+		{"timeout reported because of the stop is cancelled", scriptedSession{outcome: client.Timeout}, 0, 100 * time.Millisecond, client.Cancelled},
+		{"our own deadline is a timeout even if the session says cancelled", scriptedSession{outcome: client.Cancelled}, 50 * time.Millisecond, 0, client.Timeout},
+		{"our own deadline before the stop is a timeout", scriptedSession{outcome: client.Cancelled}, 50 * time.Millisecond, 100 * time.Millisecond, client.Timeout},
+		{"a session cancelling by itself is a transport error", scriptedSession{outcome: client.Cancelled, wait: 10 * time.Millisecond}, 0, 0, client.TransportError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				rec := newTestRecorder(t, RecorderConfig{Sessions: 1})
-				env, err := NewExecEnv([]Session{tt.session}, 1, Workload{Ops: []Operation{Ping()}}, rec)
+				env, err := NewExecEnv([]client.Session{tt.session}, 1, Workload{Ops: []Operation{Ping()}}, rec)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -86,11 +88,11 @@ type hangingCloseTarget struct {
 }
 
 type hangingCloseSession struct {
-	Session
+	client.Session
 	release chan struct{}
 }
 
-func (t hangingCloseTarget) Connect(ctx context.Context) (Session, error) {
+func (t hangingCloseTarget) Connect(ctx context.Context) (client.Session, error) {
 	s, err := t.fakeTarget.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -135,7 +137,7 @@ func TestCloseSessionsWithinCountsOnlyTheHungOnes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		srv := &fakeServer{}
-		var sessions []Session
+		var sessions []client.Session
 		for i := range 5 {
 			s, _ := fakeTarget{srv}.Connect(t.Context())
 			if i < 2 {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // errRequestTimeout is the cause of a request's own deadline, to tell it
@@ -27,7 +29,7 @@ var (
 // recorder and the stop signals.
 type ExecEnv struct {
 	// Sessions are the open sessions; Pipeline slots each.
-	Sessions []Session
+	Sessions []client.Session
 	Pipeline int
 	// Start is the load start; intended times are offsets from it.
 	Start time.Time
@@ -41,14 +43,14 @@ type ExecEnv struct {
 
 	rec       *Recorder
 	wl        *compiledWorkload
-	onSample  func(op string, outcome Outcome, latency time.Duration)
+	onSample  func(op string, outcome client.Outcome, latency time.Duration)
 	scheduled atomic.Uint64
 	hits      atomic.Uint64 // the closed model's shared hit counter
 }
 
 // NewExecEnv prepares an environment for Execute. The workload must be
 // valid and its operation names must be rec's.
-func NewExecEnv(sessions []Session, pipeline int, wl Workload, rec *Recorder) (*ExecEnv, error) {
+func NewExecEnv(sessions []client.Session, pipeline int, wl Workload, rec *Recorder) (*ExecEnv, error) {
 	c, err := compileWorkload(wl)
 	if err != nil {
 		return nil, err
@@ -80,9 +82,9 @@ func (e *ExecEnv) NextHit() uint64 { return e.hits.Add(1) - 1 }
 // Drop records a scheduled hit as dropped: no slot was free, it is never
 // sent. worker picks the recorder shard.
 func (e *ExecEnv) Drop(worker int, op int) {
-	e.rec.Record(worker, Sample{Op: op, Session: -1, Outcome: Dropped})
+	e.rec.Record(worker, Sample{Op: op, Session: -1, Outcome: client.Dropped})
 	if e.onSample != nil {
-		e.onSample(e.wl.names[op], Dropped, 0)
+		e.onSample(e.wl.names[op], client.Dropped, 0)
 	}
 }
 
@@ -105,23 +107,23 @@ func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 	// classify: our per-request deadline is a Timeout; otherwise the run's
 	// stop (which may itself be a deadline of the caller's context) is a
 	// Cancelled.
-	if outcome == Cancelled || outcome == Timeout {
+	if outcome == client.Cancelled || outcome == client.Timeout {
 		switch {
 		case ctx != e.Calls && errors.Is(context.Cause(ctx), errRequestTimeout):
-			outcome = Timeout
+			outcome = client.Timeout
 		case e.Calls.Err() != nil:
-			outcome = Cancelled
-		case outcome == Cancelled:
+			outcome = client.Cancelled
+		case outcome == client.Cancelled:
 			// Nothing stopped it: the session gave up by itself, and a
 			// cancellation would drop out of every error rate.
-			outcome = TransportError
+			outcome = client.TransportError
 		}
 	}
 	if cancel != nil {
 		cancel()
 	}
-	if int(outcome) >= NumOutcomes {
-		outcome = TransportError // a session bug must not break the count
+	if int(outcome) >= client.NumOutcomes {
+		outcome = client.TransportError // a session bug must not break the count
 	}
 	sent := resp.Sent
 	if sent.IsZero() || sent.Before(before) {

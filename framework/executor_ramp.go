@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // SessionRamp opens Sessions sessions on a target, at Rate per second (0: as
@@ -35,14 +37,14 @@ const maxRampErrors = 8
 // Open opens the sessions. It returns the ones that opened, in order (failed
 // ones are left out), and never fails as a whole: a target that refuses
 // everything gives zero sessions and the reasons in RampStats.Errors.
-func (r SessionRamp) Open(ctx context.Context, target Target) ([]Session, RampStats) {
+func (r SessionRamp) Open(ctx context.Context, target client.Target) ([]client.Session, RampStats) {
 	conc := r.Concurrency
 	if conc <= 0 {
 		conc = 64
 	}
 	stats := RampStats{Requested: r.Sessions, Errors: map[string]int{}}
 	hist := NewHistogram()
-	opened := make([]Session, r.Sessions)
+	opened := make([]client.Session, r.Sessions)
 	sem := make(chan struct{}, conc)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -85,7 +87,7 @@ func (r SessionRamp) Open(ctx context.Context, target Target) ([]Session, RampSt
 	}
 	wg.Wait()
 	stats.Duration = time.Since(start)
-	out := make([]Session, 0, r.Sessions)
+	out := make([]client.Session, 0, r.Sessions)
 	for _, s := range opened {
 		if s != nil {
 			out = append(out, s)
@@ -101,13 +103,13 @@ func (r SessionRamp) Open(ctx context.Context, target Target) ([]Session, RampSt
 
 // closeSessions closes every session, a bounded number at a time, and waits
 // for all of them.
-func closeSessions(sessions []Session) { closeSessionsWithin(sessions, 0) }
+func closeSessions(sessions []client.Session) { closeSessionsWithin(sessions, 0) }
 
 // closeSessionsWithin closes every session, a bounded number at a time, and
 // waits at most timeout (0: no limit) for them. It returns how many had not
 // closed by then: a hung Close must not hang the run. Those closes carry on
 // in the background and end when their Close returns.
-func closeSessionsWithin(sessions []Session, timeout time.Duration) (unclosed int) {
+func closeSessionsWithin(sessions []client.Session, timeout time.Duration) (unclosed int) {
 	var closed atomic.Int64
 	done := make(chan struct{})
 	go func() {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // RunOptions are the knobs of Run that are not part of the scenario.
@@ -30,7 +33,7 @@ type RunOptions struct {
 	// operation's name, latency the corrected latency (from the intended
 	// send time), zero for outcomes without one (see HasLatency). It feeds
 	// per-request consumers such as a Prometheus exporter's histograms.
-	OnSample func(op string, outcome Outcome, latency time.Duration)
+	OnSample func(op string, outcome client.Outcome, latency time.Duration)
 }
 
 // Progress is the state after one collection interval.
@@ -62,7 +65,7 @@ var ErrNoSessions = errors.New("no session could be opened")
 // fails (with the summary in both cases). Failed thresholds are in the
 // summary, not the error. Cancelling ctx stops the run cleanly: in-flight
 // requests end as Cancelled and the summary is still produced.
-func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Summary, error) {
+func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions) (*Summary, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,8 +80,8 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	plan := sc.Plan(target.String())
-	logf("%s", plan)
+	desc := sc.Describe(target.String())
+	logf("%s", desc)
 
 	var storage *os.File
 	if cfg.Storage == StorageDisk {
@@ -98,29 +101,28 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 		Sessions:  sc.Sessions,
 		Retention: int((cfg.RetentionPeriod + cfg.CollectionInterval - 1) / cfg.CollectionInterval),
 		Window:    ts.windowIntervals(),
+		Interval:  cfg.CollectionInterval,
 	}
 	if storage != nil {
 		rcfg.Storage = storage
 	}
-	rec, err := NewRecorder(rcfg)
-	if err != nil {
-		return nil, err
-	}
 
-	sum := &Summary{Scenario: sc.Name, Model: model, Target: target.String(), Plan: plan, AllowEarlyStop: sc.AllowEarlyStop}
+	res := &Result{Scenario: sc.Name, Model: model, Target: target.String(), Description: desc,
+		Interval: cfg.CollectionInterval, AllowEarlyStop: sc.AllowEarlyStop, Parts: 1}
+	summarize := func() *Summary { return Summarize(res, thresholds) }
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 
 	sessions, ramp := SessionRamp{Sessions: sc.Sessions, Rate: sc.ConnectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
-	sum.Ramp = ramp
-	defer func() {
+	res.Ramp = ramp
+	closeSessions := func(sum *Summary) {
 		// Bounded: a session whose Close hangs must not hang Run.
 		if n := closeSessionsWithin(sessions, cfg.MessageTimeout); n > 0 {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d of %d sessions did not close within %v (message_timeout); left closing in the background", n, len(sessions), cfg.MessageTimeout))
 		}
-	}()
+	}
 	if ramp.Failed > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d of %d sessions failed to open: %v", ramp.Failed, ramp.Requested, ramp.Errors))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d sessions failed to open: %v", ramp.Failed, ramp.Requested, ramp.Errors))
 	}
 	sampler := NewSampler(opts.ServerPID)
 	sample := func(now time.Time) ResourceSample {
@@ -130,23 +132,34 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 		return sampler.Sample(now)
 	}
 	first := sample(time.Now())
-	sum.ResourcesStart = &first
+	res.ResourcesStart = &first
 
+	// The grid is anchored where the load starts (after the ramp).
+	start := time.Now()
+	res.Epoch = start
+	rcfg.Epoch = start
+	rec, err := NewRecorder(rcfg)
+	if err != nil {
+		closeSessions(&Summary{})
+		return nil, err
+	}
 	var env *ExecEnv
 	if len(sessions) > 0 {
 		env, err = NewExecEnv(sessions, sc.Pipeline, sc.Workload, rec)
 		if err != nil {
+			closeSessions(&Summary{})
 			return nil, err
 		}
 		env.onSample = opts.OnSample
 	}
 	if env == nil || runCtx.Err() != nil {
-		now := time.Now()
-		sum.Start, sum.End = now, now
-		finish(sum, rec, ts, sample, 0, 0, now)
+		res.Start, res.End = start, start
+		finish(res, rec, sample, 0, 0, start)
 		if cause := context.Cause(runCtx); cause != nil {
-			sum.Aborted = cause.Error()
+			res.Aborted = cause.Error()
 		}
+		sum := summarize()
+		closeSessions(sum)
 		if env == nil {
 			return sum, fmt.Errorf("scenario %q on %s: %w", sc.Name, target, ErrNoSessions)
 		}
@@ -166,7 +179,6 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 	if grace == 0 {
 		grace = cfg.MessageTimeout
 	}
-	start := time.Now()
 	env.Start, env.Duration, env.Timeout = start, loadDur, cfg.MessageTimeout
 	schedCtx, cancelSched := context.WithCancel(runCtx)
 	if loadDur > 0 {
@@ -180,6 +192,7 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 	// The collector: one snapshot, resource sample and threshold check per
 	// interval, on the load's own time grid.
 	var cumErrors, cumDropped uint64
+	var abortedBy atomic.Value // the expression of an aborting threshold
 	collectorDone := make(chan struct{})
 	stopCollector := make(chan struct{})
 	lastTick := start
@@ -206,9 +219,10 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 			snap.Resources = &rs
 			cumErrors += snap.Counts.Errors()
 			cumDropped += snap.Counts.Dropped
-			if r := ts.check(rec, now.Sub(start)); r != nil {
-				logf("threshold %q failed at %v: aborting", r.Threshold.Expr, now.Sub(start).Round(time.Millisecond))
-				cancelRun(fmt.Errorf("threshold %q failed after %v", r.Threshold.Expr, now.Sub(start).Round(time.Millisecond)))
+			if t := ts.check(rec, now.Sub(start)); t != nil {
+				logf("threshold %q failed at %v: aborting", t.Expr, now.Sub(start).Round(time.Millisecond))
+				abortedBy.Store(t.Expr)
+				cancelRun(fmt.Errorf("threshold %q failed after %v", t.Expr, now.Sub(start).Round(time.Millisecond)))
 			}
 			if opts.Progress != nil {
 				opts.Progress(Progress{Elapsed: now.Sub(start), Sessions: len(sessions), Rate: snap.Throughput,
@@ -248,69 +262,57 @@ func Run(ctx context.Context, target Target, sc Scenario, opts RunOptions) (*Sum
 		schedEnd = end
 	}
 
-	sum.Start, sum.End = start, end
+	res.Start, res.End = start, end
 	if ctx.Err() != nil {
-		sum.Aborted = fmt.Sprintf("stopped: %v", context.Cause(ctx))
+		res.Aborted = fmt.Sprintf("stopped: %v", context.Cause(ctx))
 	} else if cause := context.Cause(runCtx); cause != nil {
-		sum.Aborted = cause.Error()
+		res.Aborted = cause.Error()
+		res.AbortedBy, _ = abortedBy.Load().(string)
 	}
 	ranDur := schedEnd.Sub(start)
 	if loadDur > 0 && runCtx.Err() == nil {
 		ranDur = loadDur // the plan ran its course
 	}
-	finish(sum, rec, ts, sample, ranDur, env.Scheduled(), lastTick)
-	if open, ok := exec.(OpenExecutor); ok && sum.LoadDuration > 0 {
-		sum.OfferedRate = open.Pacer.Hits(sum.LoadDuration) / sum.LoadDuration.Seconds()
-	} else if sum.LoadDuration > 0 {
-		sum.OfferedRate = sum.ScheduledRate
+	finish(res, rec, sample, ranDur, env.Scheduled(), lastTick)
+	if open, ok := exec.(OpenExecutor); ok {
+		res.Offered = open.Pacer.Hits(res.LoadDuration)
+	} else {
+		res.Offered = float64(res.Scheduled)
 	}
 	if model == ClosedModel {
-		sum.Warnings = append(sum.Warnings, "closed model: latency is measured from when each slot was ready to send, so a server stall is hidden (coordinated omission); use the open model for honest tails")
+		res.Warnings = append(res.Warnings, "closed model: latency is measured from when each slot was ready to send, so a server stall is hidden (coordinated omission); use the open model for honest tails")
 	}
+	sum := summarize()
+	closeSessions(sum)
 	return sum, sum.Conservation.Error()
 }
 
-// finish takes the last interval, checks thresholds over the whole run and
-// fills the summary's counts, latencies and conservation.
-func finish(sum *Summary, rec *Recorder, ts *thresholdSet, sample func(time.Time) ResourceSample, loadDur time.Duration, scheduled uint64, lastTick time.Time) {
+// finish takes the last interval and fills the result's counts,
+// histograms, series and session counts.
+func finish(res *Result, rec *Recorder, sample func(time.Time) ResourceSample, loadDur time.Duration, scheduled uint64, lastTick time.Time) {
 	now := time.Now()
 	rec.Rotate(lastTick, now) // always: samples after the last tick must count
 	last := sample(now)
 	rec.attachResources(last)
-	sum.ResourcesEnd = &last
-	set, counts, byOp, codes := rec.Totals()
-	sum.Duration = sum.End.Sub(sum.Start)
-	sum.LoadDuration = loadDur
-	sum.Scheduled = scheduled
-	sum.Counts, sum.ByOp = counts, byOp
-	if len(codes) > 0 {
-		sum.RPCCodes = codes
-	}
-	sum.ErrorRate, sum.DropRate, sum.FailureRate = counts.ErrorRate(), counts.DropRate(), counts.FailureRate()
-	sum.Histograms, sum.Latency = set, set.stats()
-	if loadDur > 0 {
-		sum.AchievedRate = float64(counts.Answered()) / loadDur.Seconds()
-		sum.ScheduledRate = float64(scheduled) / loadDur.Seconds()
-	}
-	sum.Intervals, sum.IntervalsEvicted = rec.Series()
-	sum.SessionCounts = rec.SessionCounts()
-	if n := sum.Ramp.Opened; n < len(sum.SessionCounts) {
+	res.ResourcesEnd = &last
+	res.LoadDuration = loadDur
+	res.Scheduled = scheduled
+	rec.fill(res)
+	if n := res.Ramp.Opened; n < len(res.Sessions) {
 		// The recorder was sized for every requested session; only the
 		// opened ones carried load, so the rest would read as idle.
-		sum.SessionCounts = sum.SessionCounts[:n]
+		res.Sessions = res.Sessions[:n]
 	}
-	sum.Thresholds = ts.final(set, counts, loadDur)
-	sum.Conservation = Conservation{Scheduled: scheduled, Accounted: counts.Total(), Holds: scheduled == counts.Total()}
-	if n := rec.Clamped(); n > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d latencies above 1 h were recorded as 1 h", n))
+	if n := res.Clamped; n > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d latencies above 1 h were recorded as 1 h", n))
 	}
-	if counts.Dropped > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d requests dropped: no free session slot at their intended time (add sessions or pipeline)", counts.Dropped))
+	if counts := res.Counts(); counts.Dropped > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d requests dropped: no free session slot at their intended time (add sessions or pipeline)", counts.Dropped))
 	}
 	if err := rec.StorageError(); err != nil {
-		sum.Warnings = append(sum.Warnings, "snapshot storage: "+err.Error())
+		res.Warnings = append(res.Warnings, "snapshot storage: "+err.Error())
 	}
-	if sum.IntervalsEvicted > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d older intervals dropped from memory by the retention period", sum.IntervalsEvicted))
+	if res.IntervalsEvicted > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d older intervals dropped from memory by the retention period", res.IntervalsEvicted))
 	}
 }

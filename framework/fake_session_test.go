@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // fakeServer is a test double of an MCP server with a controllable latency,
@@ -17,7 +19,7 @@ type fakeServer struct {
 	// latency is the service time of request n (default 1ms).
 	latency func(n uint64) time.Duration
 	// outcome is how request n ends (default OK).
-	outcome func(n uint64) Outcome
+	outcome func(n uint64) client.Outcome
 	// stallFrom/stallTo: nothing is served in [from, to); requests in
 	// service then finish after to.
 	stallFrom, stallTo time.Time
@@ -35,13 +37,13 @@ type fakeServer struct {
 type fakeTarget struct{ srv *fakeServer }
 
 var (
-	_ Target  = fakeTarget{}
-	_ Session = (*fakeSession)(nil)
+	_ client.Target  = fakeTarget{}
+	_ client.Session = (*fakeSession)(nil)
 )
 
 func (t fakeTarget) String() string { return "fake://server" }
 
-func (t fakeTarget) Connect(ctx context.Context) (Session, error) {
+func (t fakeTarget) Connect(ctx context.Context) (client.Session, error) {
 	i := int(t.srv.connects.Add(1) - 1)
 	if t.srv.connectErr != nil {
 		if err := t.srv.connectErr(i); err != nil {
@@ -63,7 +65,7 @@ type fakeSession struct {
 
 var errFakeTransport = errors.New("fake: connection reset")
 
-func (s *fakeSession) Call(ctx context.Context, req Request) Response {
+func (s *fakeSession) Call(ctx context.Context, req client.Request) client.Response {
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -87,26 +89,26 @@ func (s *fakeSession) Call(ctx context.Context, req Request) Response {
 	case <-ctx.Done():
 		return ctxResponse(ctx, sent)
 	}
-	o := OK
+	o := client.OK
 	if s.srv.outcome != nil {
 		o = s.srv.outcome(n)
 	}
 	switch o {
-	case OK, ToolError:
-		return Response{Outcome: o, Result: []byte(`{"content":[]}`), Sent: sent}
-	case RPCError:
-		return Response{Outcome: o, Code: -32603, Err: errors.New("fake: internal error"), Sent: sent}
+	case client.OK, client.ToolError:
+		return client.Response{Outcome: o, Result: []byte(`{"content":[]}`), Sent: sent}
+	case client.RPCError:
+		return client.Response{Outcome: o, Code: -32603, Err: errors.New("fake: internal error"), Sent: sent}
 	default:
-		return Response{Outcome: o, Err: fmt.Errorf("fake: %v", o), Sent: sent}
+		return client.Response{Outcome: o, Err: fmt.Errorf("fake: %v", o), Sent: sent}
 	}
 }
 
 // ctxResponse classifies a context end the way the lean client does.
-func ctxResponse(ctx context.Context, sent time.Time) Response {
+func ctxResponse(ctx context.Context, sent time.Time) client.Response {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return Response{Outcome: Timeout, Err: ctx.Err(), Sent: sent}
+		return client.Response{Outcome: client.Timeout, Err: ctx.Err(), Sent: sent}
 	}
-	return Response{Outcome: Cancelled, Err: ctx.Err(), Sent: sent}
+	return client.Response{Outcome: client.Cancelled, Err: ctx.Err(), Sent: sent}
 }
 
 func (s *fakeSession) Close() error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // Sample is how one scheduled request ended, as the executor hands it to the
@@ -24,7 +25,7 @@ import (
 type Sample struct {
 	Op          int // index into the recorder's operation names
 	Session     int // index of the session that sent it; -1 if never sent
-	Outcome     Outcome
+	Outcome     client.Outcome
 	Code        int // JSON-RPC error code for RPCError
 	Corrected   time.Duration
 	Uncorrected time.Duration
@@ -36,27 +37,34 @@ type Sample struct {
 // were abandoned, a lower bound, so a stall shows). Transport errors are
 // left out because a refused connection "answers" in microseconds and would
 // flatter the percentiles; dropped and cancelled requests have no end.
-func HasLatency(o Outcome) bool {
+func HasLatency(o client.Outcome) bool {
 	switch o {
-	case OK, ToolError, RPCError, Timeout:
+	case client.OK, client.ToolError, client.RPCError, client.Timeout:
 		return true
 	}
 	return false
 }
 
-// RecorderConfig sizes a Recorder. Zero values: Shards = 2×GOMAXPROCS
+// RecorderConfig sizes a Recorder. Zero values: Stripes = 2×GOMAXPROCS
 // (capped at 64); Retention = 0 keeps every interval in memory (set it for
-// long runs); Window = 0 keeps no interval histograms for sliding windows.
+// long runs); Window = 0 keeps no interval histograms for sliding windows;
+// Epoch zero anchors the interval grid at the first Rotate's start;
+// Interval zero numbers intervals in order.
 type RecorderConfig struct {
 	// Ops names the operations; Sample.Op indexes it.
 	Ops []string
 	// Sessions is the number of sessions, for per-session counts.
 	Sessions int
-	// Shards is the number of independent recording slots (per-worker
-	// histogram sets, each behind its own mutex). Workers map onto shards by
-	// index; more shards mean less contention and more memory (≈560 KB
+	// Stripes is the number of independent recording slots in this
+	// process (per-worker histogram sets, each behind its own mutex; not
+	// the process shards of a distributed run). Workers map onto stripes by
+	// index; more stripes mean less contention and more memory (≈560 KB
 	// each, twice: one recording, one spare for rotation).
-	Shards int
+	Stripes int
+	// Epoch and Interval define the grid on which intervals are numbered
+	// (IntervalSnapshot.Index), so results of several processes align.
+	Epoch    time.Time
+	Interval time.Duration
 	// Retention is how many interval snapshots stay in memory; older ones
 	// are dropped from memory (and were written to Storage if set).
 	Retention int
@@ -77,17 +85,18 @@ const OtherCodes = math.MinInt32
 
 // Recorder collects samples from many goroutines. Recording is a shard's
 // mutex and three histogram increments; exact counters are plain integers
-// under the same mutex. Rotate folds the shards into an interval snapshot
+// under the same mutex. Rotate folds the stripes into an interval snapshot
 // and the cumulative totals.
 type Recorder struct {
 	ops      []string
-	shards   []recShard
-	sessions []atomic.Uint64
+	stripes  []recStripe
+	sessions []sessionCounter
 	clamped  atomic.Uint64
+	grid     time.Duration
 
 	mu        sync.Mutex // guards everything below
 	cum       LatencySet
-	cumCounts [][NumOutcomes]uint64
+	cumCounts [][client.NumOutcomes]uint64
 	cumCodes  map[int]uint64
 	interval  LatencySet
 	series    []IntervalSnapshot
@@ -98,6 +107,15 @@ type Recorder struct {
 	storage   io.Writer
 	storeErr  error
 	last      time.Time
+	epoch     time.Time
+	next      int // index of the next interval when grid is zero
+}
+
+// sessionCounter is one session's answered requests and their summed
+// corrected latency, updated without a lock.
+type sessionCounter struct {
+	answered   atomic.Uint64
+	latencySum atomic.Int64
 }
 
 // windowEntry is one interval kept for sliding windows: only the non-empty
@@ -105,7 +123,7 @@ type Recorder struct {
 // small; merging re-records each bucket exactly as Histogram.Merge does.
 type windowEntry struct {
 	corrected, uncorrected, lag []hdrhistogram.Bar
-	counts                      [][NumOutcomes]uint64
+	counts                      [][client.NumOutcomes]uint64
 	span                        time.Duration
 }
 
@@ -128,13 +146,13 @@ func addSparse(h *Histogram, bars []hdrhistogram.Bar) {
 	}
 }
 
-type recShard struct {
+type recStripe struct {
 	mu     sync.Mutex
 	set    LatencySet
 	spare  LatencySet
-	counts [][NumOutcomes]uint64
+	counts [][client.NumOutcomes]uint64
 	codes  map[int]uint64
-	_      [64]byte // keep neighbouring shards' mutexes off one cache line
+	_      [64]byte // keep neighbouring stripes' mutexes off one cache line
 }
 
 // NewRecorder returns a recorder; every problem with cfg is reported at once.
@@ -146,21 +164,23 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Sessions < 0 {
 		errs = append(errs, fmt.Errorf("recorder: sessions must be >= 0, got %d", cfg.Sessions))
 	}
-	if cfg.Shards < 0 || cfg.Retention < 0 || cfg.Window < 0 {
-		errs = append(errs, errors.New("recorder: shards, retention and window must be >= 0"))
+	if cfg.Stripes < 0 || cfg.Retention < 0 || cfg.Window < 0 || cfg.Interval < 0 {
+		errs = append(errs, errors.New("recorder: stripes, retention, window and interval must be >= 0"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if cfg.Shards == 0 {
-		cfg.Shards = min(2*runtime.GOMAXPROCS(0), 64)
+	if cfg.Stripes == 0 {
+		cfg.Stripes = min(2*runtime.GOMAXPROCS(0), 64)
 	}
 	r := &Recorder{
 		ops:       append([]string(nil), cfg.Ops...),
-		shards:    make([]recShard, cfg.Shards),
-		sessions:  make([]atomic.Uint64, cfg.Sessions),
+		stripes:   make([]recStripe, cfg.Stripes),
+		sessions:  make([]sessionCounter, cfg.Sessions),
+		epoch:     cfg.Epoch,
+		grid:      cfg.Interval,
 		cum:       newLatencySet(),
-		cumCounts: make([][NumOutcomes]uint64, len(cfg.Ops)),
+		cumCounts: make([][client.NumOutcomes]uint64, len(cfg.Ops)),
 		cumCodes:  map[int]uint64{},
 		interval:  newLatencySet(),
 		windowCap: cfg.Window,
@@ -168,10 +188,10 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	}
 	r.series = make([]IntervalSnapshot, 0, min(cfg.Retention, 4096))
 	r.retention = cfg.Retention
-	for i := range r.shards {
-		s := &r.shards[i]
+	for i := range r.stripes {
+		s := &r.stripes[i]
 		s.set, s.spare = newLatencySet(), newLatencySet()
-		s.counts = make([][NumOutcomes]uint64, len(cfg.Ops))
+		s.counts = make([][client.NumOutcomes]uint64, len(cfg.Ops))
 		s.codes = map[int]uint64{}
 	}
 	return r, nil
@@ -180,24 +200,24 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 // Ops returns the operation names.
 func (r *Recorder) Ops() []string { return append([]string(nil), r.ops...) }
 
-// Record adds one sample. worker picks the shard (any integer; workers that
+// Record adds one sample. worker picks the stripe (any integer; workers that
 // record concurrently should use different values).
 func (r *Recorder) Record(worker int, s Sample) {
 	if worker < 0 {
 		worker = -worker
 	}
-	sh := &r.shards[worker%len(r.shards)]
+	sh := &r.stripes[worker%len(r.stripes)]
 	op := s.Op
 	if op < 0 || op >= len(r.ops) {
 		op = 0 // cannot happen from the executors; never lose the count
 	}
-	if int(s.Outcome) >= NumOutcomes {
-		s.Outcome = TransportError // a session bug must not panic or lose the count
+	if int(s.Outcome) >= client.NumOutcomes {
+		s.Outcome = client.TransportError // a session bug must not panic or lose the count
 	}
 	var clamped bool
 	sh.mu.Lock()
 	sh.counts[op][s.Outcome]++
-	if s.Outcome == RPCError {
+	if s.Outcome == client.RPCError {
 		code := s.Code
 		if _, seen := sh.codes[code]; !seen && len(sh.codes) >= maxCodes {
 			code = OtherCodes // a server inventing codes must not grow memory
@@ -214,8 +234,10 @@ func (r *Recorder) Record(worker int, s Sample) {
 	if clamped {
 		r.clamped.Add(1)
 	}
-	if s.Session >= 0 && s.Session < len(r.sessions) && s.Outcome != Dropped {
-		r.sessions[s.Session].Add(1)
+	if s.Session >= 0 && s.Session < len(r.sessions) && answered(s.Outcome) {
+		c := &r.sessions[s.Session]
+		c.answered.Add(1)
+		c.latencySum.Add(int64(s.Corrected))
 	}
 }
 
@@ -227,10 +249,13 @@ type IntervalSnapshot struct {
 	ByOp       map[string]OutcomeCounts `json:"by_op"`
 	Throughput float64                  `json:"throughput"` // answered requests per second
 	Latency    LatencySummary           `json:"latency"`
-	// CorrectedHDR is the interval's corrected-latency histogram in the
-	// HdrHistogram V2 compressed encoding (base64), a few hundred bytes, for
-	// HDR interval logs (hdrhistogram.Decode reads it).
-	CorrectedHDR string `json:"corrected_hdr,omitempty"`
+	// Index is the interval's place on the run's grid (see
+	// Result.Epoch): intervals of several shards with one index merge.
+	Index int `json:"index"`
+	// HDR is the interval's three histograms, encoded (a few KB where a
+	// live histogram holds 188 KB), for sliding-window thresholds over a
+	// merged result and for HDR interval logs.
+	HDR EncodedSet `json:"hdr"`
 	// Resources is filled by the sampler when one runs.
 	Resources *ResourceSample `json:"resources,omitempty"`
 }
@@ -241,14 +266,14 @@ type IntervalSnapshot struct {
 func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	counts := make([][NumOutcomes]uint64, len(r.ops))
+	counts := make([][client.NumOutcomes]uint64, len(r.ops))
 	codes := map[int]uint64{}
-	for i := range r.shards {
-		sh := &r.shards[i]
+	for i := range r.stripes {
+		sh := &r.stripes[i]
 		sh.mu.Lock()
 		sh.set, sh.spare = sh.spare, sh.set
 		shCounts := sh.counts
-		sh.counts = make([][NumOutcomes]uint64, len(r.ops))
+		sh.counts = make([][client.NumOutcomes]uint64, len(r.ops))
 		shCodes := sh.codes
 		if len(shCodes) > 0 {
 			sh.codes = map[int]uint64{}
@@ -275,7 +300,7 @@ func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 		r.cumCodes[c] += n
 	}
 
-	snap := IntervalSnapshot{Start: start, End: now, ByOp: map[string]OutcomeCounts{}, Latency: r.interval.stats()}
+	snap := IntervalSnapshot{Start: start, End: now, Index: r.index(start), ByOp: map[string]OutcomeCounts{}, Latency: r.interval.stats()}
 	for op, name := range r.ops {
 		oc := OutcomeCounts{}
 		oc.add(counts[op])
@@ -285,9 +310,7 @@ func (r *Recorder) Rotate(start, now time.Time) IntervalSnapshot {
 	if span := now.Sub(start); span > 0 {
 		snap.Throughput = float64(snap.Counts.Answered()) / span.Seconds()
 	}
-	if enc, err := r.interval.Corrected.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
-		snap.CorrectedHDR = string(enc)
-	}
+	snap.HDR = r.interval.encode()
 
 	// A final rotation at the same instant as the last tick holds nothing:
 	// it is not an interval.
@@ -369,6 +392,21 @@ func (r *Recorder) Totals() (LatencySet, OutcomeCounts, map[string]OutcomeCounts
 	return r.cum.clone(), total, byOp, codes
 }
 
+// fill copies what the recorder holds into res: counts by operation, error
+// codes, the cumulative histograms, the interval series and the
+// per-session counts.
+func (r *Recorder) fill(res *Result) {
+	set, _, byOp, codes := r.Totals()
+	res.ByOp, res.Histograms = byOp, set
+	res.RPCCodes = nil
+	if len(codes) > 0 {
+		res.RPCCodes = codes
+	}
+	res.Intervals, res.IntervalsEvicted = r.Series()
+	res.Sessions = r.Sessions()
+	res.Clamped = r.Clamped()
+}
+
 // Series returns the retained interval snapshots and how many older ones
 // were evicted from memory.
 func (r *Recorder) Series() ([]IntervalSnapshot, int) {
@@ -386,13 +424,34 @@ func (r *Recorder) attachResources(rs ResourceSample) {
 	}
 }
 
-// SessionCounts returns how many requests each session sent.
-func (r *Recorder) SessionCounts() []uint64 {
-	out := make([]uint64, len(r.sessions))
+// index places an interval starting at start on the grid: the nearest grid
+// line, so a tick a few milliseconds late keeps its index. Without a grid
+// intervals are numbered in order.
+func (r *Recorder) index(start time.Time) int {
+	if r.grid <= 0 {
+		r.next++
+		return r.next - 1
+	}
+	if r.epoch.IsZero() {
+		r.epoch = start
+	}
+	return max(int((start.Sub(r.epoch)+r.grid/2)/r.grid), 0)
+}
+
+// Sessions returns, per session, the requests answered on it and their
+// summed corrected latency.
+func (r *Recorder) Sessions() []SessionCount {
+	out := make([]SessionCount, len(r.sessions))
 	for i := range r.sessions {
-		out[i] = r.sessions[i].Load()
+		c := &r.sessions[i]
+		out[i] = SessionCount{Answered: c.answered.Load(), LatencySum: time.Duration(c.latencySum.Load())}
 	}
 	return out
+}
+
+// answered says which outcomes the server answered.
+func answered(o client.Outcome) bool {
+	return o == client.OK || o == client.ToolError || o == client.RPCError
 }
 
 // Clamped is how many samples had a latency above 1 h, recorded as 1 h.
@@ -416,14 +475,14 @@ type OutcomeCounts struct {
 	Cancelled      uint64 `json:"cancelled"`
 }
 
-func (c *OutcomeCounts) add(a [NumOutcomes]uint64) {
-	c.OK += a[OK]
-	c.ToolError += a[ToolError]
-	c.RPCError += a[RPCError]
-	c.TransportError += a[TransportError]
-	c.Timeout += a[Timeout]
-	c.Dropped += a[Dropped]
-	c.Cancelled += a[Cancelled]
+func (c *OutcomeCounts) add(a [client.NumOutcomes]uint64) {
+	c.OK += a[client.OK]
+	c.ToolError += a[client.ToolError]
+	c.RPCError += a[client.RPCError]
+	c.TransportError += a[client.TransportError]
+	c.Timeout += a[client.Timeout]
+	c.Dropped += a[client.Dropped]
+	c.Cancelled += a[client.Cancelled]
 }
 
 // Add adds o to c.
@@ -431,16 +490,16 @@ func (c *OutcomeCounts) Add(o OutcomeCounts) {
 	c.add(o.array())
 }
 
-func (c OutcomeCounts) array() [NumOutcomes]uint64 {
-	var a [NumOutcomes]uint64
-	a[OK], a[ToolError], a[RPCError], a[TransportError] = c.OK, c.ToolError, c.RPCError, c.TransportError
-	a[Timeout], a[Dropped], a[Cancelled] = c.Timeout, c.Dropped, c.Cancelled
+func (c OutcomeCounts) array() [client.NumOutcomes]uint64 {
+	var a [client.NumOutcomes]uint64
+	a[client.OK], a[client.ToolError], a[client.RPCError], a[client.TransportError] = c.OK, c.ToolError, c.RPCError, c.TransportError
+	a[client.Timeout], a[client.Dropped], a[client.Cancelled] = c.Timeout, c.Dropped, c.Cancelled
 	return a
 }
 
 // Get returns the count of one outcome.
-func (c OutcomeCounts) Get(o Outcome) uint64 {
-	if int(o) >= NumOutcomes {
+func (c OutcomeCounts) Get(o client.Outcome) uint64 {
+	if int(o) >= client.NumOutcomes {
 		return 0
 	}
 	return c.array()[o]

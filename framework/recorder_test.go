@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 func newTestRecorder(t testing.TB, cfg RecorderConfig) *Recorder {
@@ -21,13 +23,13 @@ func newTestRecorder(t testing.TB, cfg RecorderConfig) *Recorder {
 	return r
 }
 
-func TestRecorderMergesShardsExactly(t *testing.T) {
-	r := newTestRecorder(t, RecorderConfig{Sessions: 8, Shards: 4})
+func TestRecorderMergesStripesExactly(t *testing.T) {
+	r := newTestRecorder(t, RecorderConfig{Sessions: 8, Stripes: 4})
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
 			for i := range 1000 {
-				r.Record(w, Sample{Op: i % 2, Session: w, Outcome: Outcome(i % NumOutcomes), Code: -32601,
+				r.Record(w, Sample{Op: i % 2, Session: w, Outcome: client.Outcome(i % client.NumOutcomes), Code: -32601,
 					Corrected: time.Duration(i+1) * time.Millisecond, Uncorrected: time.Duration(i+1) * time.Microsecond})
 			}
 		})
@@ -39,10 +41,10 @@ func TestRecorderMergesShardsExactly(t *testing.T) {
 	if counts.Total() != 8000 || snap.Counts.Total() != 8000 {
 		t.Fatalf("total %d (interval %d), want 8000", counts.Total(), snap.Counts.Total())
 	}
-	for _, o := range Outcomes() {
+	for _, o := range client.Outcomes() {
 		// 1000 = 142×7 + 6: outcomes 0-5 get 143 per worker, 6 gets 142.
 		want := uint64(143 * 8)
-		if o == Cancelled {
+		if o == client.Cancelled {
 			want = 142 * 8
 		}
 		if got := counts.Get(o); got != want {
@@ -60,10 +62,19 @@ func TestRecorderMergesShardsExactly(t *testing.T) {
 	if set.Corrected.TotalCount() != wantLat || set.Uncorrected.TotalCount() != wantLat {
 		t.Errorf("histogram counts %d/%d, want %d", set.Corrected.TotalCount(), set.Uncorrected.TotalCount(), wantLat)
 	}
-	for i, n := range r.SessionCounts() {
-		// Every outcome but dropped counts as sent by the session.
-		if n != 1000-143 {
-			t.Errorf("session %d sent %d, want %d", i, n, 1000-143)
+	// A session counts what the server answered on it (ok, tool and rpc
+	// errors: i%7 in {0,1,2}) and their corrected latencies.
+	var wantAnswered uint64
+	var wantSum time.Duration
+	for i := range 1000 {
+		if i%client.NumOutcomes <= 2 {
+			wantAnswered++
+			wantSum += time.Duration(i+1) * time.Millisecond
+		}
+	}
+	for i, c := range r.Sessions() {
+		if c.Answered != wantAnswered || c.LatencySum != wantSum {
+			t.Errorf("session %d: %+v, want %d answered summing %v", i, c, wantAnswered, wantSum)
 		}
 	}
 }
@@ -73,7 +84,7 @@ func TestRecorderIntervalsAddUpToTheTotals(t *testing.T) {
 	t0 := time.Unix(100, 0)
 	for k := range 5 {
 		for i := 0; i <= k; i++ {
-			r.Record(i, Sample{Outcome: OK, Corrected: time.Duration(k+1) * time.Millisecond})
+			r.Record(i, Sample{Outcome: client.OK, Corrected: time.Duration(k+1) * time.Millisecond})
 		}
 		r.Rotate(t0.Add(time.Duration(k)*time.Second), t0.Add(time.Duration(k+1)*time.Second))
 	}
@@ -87,8 +98,11 @@ func TestRecorderIntervalsAddUpToTheTotals(t *testing.T) {
 		if s.Counts.OK != uint64(k+1) || s.Throughput != float64(k+1) {
 			t.Errorf("interval %d: ok %d throughput %v", k, s.Counts.OK, s.Throughput)
 		}
-		if s.CorrectedHDR == "" {
-			t.Errorf("interval %d has no encoded histogram", k)
+		if s.Index != k {
+			t.Errorf("interval %d has grid index %d", k, s.Index)
+		}
+		if h, err := s.HDR.Corrected.Decode(); err != nil || h.TotalCount() != int64(k+1) {
+			t.Errorf("interval %d: encoded histogram %v, err %v; want %d values", k, h, err, k+1)
 		}
 	}
 	_, total, _, _ := r.Totals()
@@ -107,7 +121,7 @@ func TestRecorderRetentionBoundsTheSeriesAndStorageKeepsAll(t *testing.T) {
 	r := newTestRecorder(t, RecorderConfig{Retention: 3, Storage: &buf})
 	t0 := time.Unix(0, 0)
 	for k := range 10 {
-		r.Record(0, Sample{Outcome: OK})
+		r.Record(0, Sample{Outcome: client.OK})
 		r.Rotate(t0.Add(time.Duration(k)*time.Second), t0.Add(time.Duration(k+1)*time.Second))
 	}
 	series, evicted := r.Series()
@@ -129,7 +143,7 @@ func TestRecorderMemoryIsBoundedByRetentionAndWindow(t *testing.T) {
 	t0 := time.Unix(0, 0)
 	for k := range 300 {
 		for i := range 50 {
-			r.Record(i, Sample{Outcome: OK, Corrected: time.Duration(k*50+i) * time.Microsecond})
+			r.Record(i, Sample{Outcome: client.OK, Corrected: time.Duration(k*50+i) * time.Microsecond})
 		}
 		r.Rotate(t0.Add(time.Duration(k)*time.Second), t0.Add(time.Duration(k+1)*time.Second))
 	}
@@ -146,7 +160,7 @@ func TestRecorderMemoryIsBoundedByRetentionAndWindow(t *testing.T) {
 
 func TestRecorderClampsValuesAboveTheRange(t *testing.T) {
 	r := newTestRecorder(t, RecorderConfig{})
-	r.Record(0, Sample{Outcome: Timeout, Corrected: 2 * time.Hour})
+	r.Record(0, Sample{Outcome: client.Timeout, Corrected: 2 * time.Hour})
 	r.Rotate(time.Unix(0, 0), time.Unix(1, 0))
 	set, counts, _, _ := r.Totals()
 	if r.Clamped() != 1 || counts.Timeout != 1 || set.Corrected.TotalCount() != 1 {
@@ -176,14 +190,14 @@ func TestHistogramJSONRoundTrip(t *testing.T) {
 }
 
 func TestNewRecorderListsEveryProblem(t *testing.T) {
-	_, err := NewRecorder(RecorderConfig{Sessions: -1, Shards: -1})
-	if err == nil || !strings.Contains(err.Error(), "operation") || !strings.Contains(err.Error(), "sessions") || !strings.Contains(err.Error(), "shards") {
+	_, err := NewRecorder(RecorderConfig{Sessions: -1, Stripes: -1})
+	if err == nil || !strings.Contains(err.Error(), "operation") || !strings.Contains(err.Error(), "sessions") || !strings.Contains(err.Error(), "stripes") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestSummaryIsJSONSerialisable(t *testing.T) {
-	sum := &Summary{Scenario: "x", Histograms: newLatencySet(), Conservation: Conservation{Holds: true}}
+	sum := &Summary{Result: Result{Scenario: "x", Histograms: newLatencySet()}, Conservation: Conservation{Holds: true}}
 	sum.Histograms.Corrected.recordDuration(5 * time.Millisecond)
 	b, err := json.Marshal(sum)
 	if err != nil {
@@ -201,7 +215,7 @@ func TestSummaryIsJSONSerialisable(t *testing.T) {
 // BenchmarkRecord is the cost of recording one request on the hot path
 // (target: under 100 ns), uncontended and with every worker recording.
 func BenchmarkRecord(b *testing.B) {
-	s := Sample{Op: 1, Session: 3, Outcome: OK, Corrected: 1234 * time.Microsecond, Uncorrected: 987 * time.Microsecond, Lag: 12 * time.Microsecond}
+	s := Sample{Op: 1, Session: 3, Outcome: client.OK, Corrected: 1234 * time.Microsecond, Uncorrected: 987 * time.Microsecond, Lag: 12 * time.Microsecond}
 	b.Run("one worker", func(b *testing.B) {
 		r := newTestRecorder(b, RecorderConfig{Sessions: 8})
 		b.ReportAllocs()
@@ -226,13 +240,13 @@ func BenchmarkRecord(b *testing.B) {
 	})
 }
 
-// BenchmarkRotate is the cost of one interval rotation with 8 shards.
+// BenchmarkRotate is the cost of one interval rotation with 8 stripes.
 func BenchmarkRotate(b *testing.B) {
-	r := newTestRecorder(b, RecorderConfig{Shards: 8})
+	r := newTestRecorder(b, RecorderConfig{Stripes: 8})
 	t0 := time.Unix(0, 0)
 	for b.Loop() {
 		for w := range 8 {
-			r.Record(w, Sample{Outcome: OK, Corrected: time.Millisecond})
+			r.Record(w, Sample{Outcome: client.OK, Corrected: time.Millisecond})
 		}
 		r.Rotate(t0, t0.Add(time.Second))
 	}
@@ -242,7 +256,7 @@ func BenchmarkRotate(b *testing.B) {
 // the recorder or lose the request: it counts as a transport error.
 func TestRecordClampsAnOutOfRangeOutcome(t *testing.T) {
 	rec := newTestRecorder(t, RecorderConfig{Sessions: 1})
-	for _, o := range []Outcome{Outcome(NumOutcomes), Outcome(200), Outcome(255)} {
+	for _, o := range []client.Outcome{client.Outcome(client.NumOutcomes), client.Outcome(200), client.Outcome(255)} {
 		rec.Record(0, Sample{Op: 0, Session: 0, Outcome: o})
 	}
 	t0 := time.Unix(0, 0)

@@ -7,70 +7,34 @@ import (
 	"time"
 )
 
-// Summary is everything a run measured, as one JSON-serialisable value: what
-// the report package writes and what suites assert on.
+// Summary is a Result with everything derived from it (by Summarize, the
+// one place that derives): rates, latency figures, the conservation check
+// and the thresholds. It is what suites assert on and reports read; its
+// JSON carries the Result's fields inline.
 type Summary struct {
-	Scenario string `json:"scenario"`
-	Model    Model  `json:"model"`
-	Target   string `json:"target"`
-	Plan     string `json:"plan"`
+	Result
 
-	// Start and End bound the load phase (after the session ramp); Duration
-	// is End−Start, including the graceful stop.
-	Start    time.Time     `json:"start"`
-	End      time.Time     `json:"end"`
-	Duration time.Duration `json:"duration"`
-	// LoadDuration is how long requests were scheduled.
-	LoadDuration time.Duration `json:"load_duration"`
-
-	// OfferedRate is what the plan asked for over LoadDuration (requests per
-	// second); ScheduledRate is what the executor actually scheduled (sent
-	// or dropped); AchievedRate is answered requests per second over
+	// OfferedRate is what the plan asked for over LoadDuration (requests
+	// per second); ScheduledRate is what the executor actually scheduled
+	// (sent or dropped); AchievedRate is answered requests per second over
 	// LoadDuration.
 	OfferedRate   float64 `json:"offered_rate"`
 	ScheduledRate float64 `json:"scheduled_rate"`
 	AchievedRate  float64 `json:"achieved_rate"`
 
-	// Scheduled is every request the executor scheduled; Counts splits it
-	// by outcome. Conservation holds when they agree.
-	Scheduled    uint64                   `json:"scheduled"`
-	Counts       OutcomeCounts            `json:"counts"`
-	ByOp         map[string]OutcomeCounts `json:"by_op"`
-	RPCCodes     map[int]uint64           `json:"rpc_codes,omitempty"`
-	ErrorRate    float64                  `json:"error_rate"`
-	DropRate     float64                  `json:"drop_rate"`
-	FailureRate  float64                  `json:"failure_rate"`
-	Conservation Conservation             `json:"conservation"`
+	// Counts is Scheduled split by outcome (the sum of ByOp); Conservation
+	// holds when they agree.
+	Counts       OutcomeCounts `json:"counts"`
+	ErrorRate    float64       `json:"error_rate"`
+	DropRate     float64       `json:"drop_rate"`
+	FailureRate  float64       `json:"failure_rate"`
+	Conservation Conservation  `json:"conservation"`
 
 	// Latency summarises Histograms (corrected from the intended send time,
 	// uncorrected from the actual send, and the schedule lag).
-	Latency    LatencySummary `json:"latency"`
-	Histograms LatencySet     `json:"histograms"`
+	Latency LatencySummary `json:"latency"`
 
-	// Intervals is the time series, one per collection interval (the most
-	// recent RetentionPeriod of it; IntervalsEvicted older ones were
-	// dropped from memory).
-	Intervals        []IntervalSnapshot `json:"intervals"`
-	IntervalsEvicted int                `json:"intervals_evicted,omitempty"`
-	// Resources is the first and last resource sample; every interval
-	// carries its own.
-	ResourcesStart *ResourceSample `json:"resources_start,omitempty"`
-	ResourcesEnd   *ResourceSample `json:"resources_end,omitempty"`
-
-	Ramp          RampStats         `json:"ramp"`
-	SessionCounts []uint64          `json:"session_counts"`
-	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`
-	// Aborted says why the run stopped early ("" when it ran its course).
-	Aborted string `json:"aborted,omitempty"`
-	// AllowEarlyStop is copied from the scenario: the suite stops the run on
-	// purpose, so Aborted is not a problem.
-	AllowEarlyStop bool     `json:"allow_early_stop,omitempty"`
-	Warnings       []string `json:"warnings,omitempty"`
-	// ServerStderr is the tail of what the target's server processes wrote
-	// to stderr (stdio targets, every session's process interleaved). Run
-	// leaves it empty; the caller that owns the stderr copy fills it in, as
-	// package stress does.
-	ServerStderr string `json:"server_stderr,omitempty"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
 
 // Conservation is the check sent = ok + tool errors + rpc errors + transport
@@ -115,28 +79,39 @@ func (s *Summary) Problems() []string {
 	return out
 }
 
+// AnsweredPerSession lists the requests the server answered on each opened
+// session (the seeds' message distribution test).
+func (s *Summary) AnsweredPerSession() []uint64 {
+	out := make([]uint64, len(s.Sessions))
+	for i, c := range s.Sessions {
+		out[i] = c.Answered
+	}
+	return out
+}
+
 // SessionSpread returns min, max and the coefficient of variation of the
-// per-session request counts (the seeds' message distribution test).
+// per-session answered counts.
 func (s *Summary) SessionSpread() (lo, hi uint64, cv float64) {
-	if len(s.SessionCounts) == 0 {
+	counts := s.AnsweredPerSession()
+	if len(counts) == 0 {
 		return 0, 0, 0
 	}
 	lo = math.MaxUint64
 	var sum float64
-	for _, c := range s.SessionCounts {
+	for _, c := range counts {
 		lo, hi = min(lo, c), max(hi, c)
 		sum += float64(c)
 	}
-	mean := sum / float64(len(s.SessionCounts))
+	mean := sum / float64(len(counts))
 	if mean == 0 {
 		return lo, hi, 0
 	}
 	var ss float64
-	for _, c := range s.SessionCounts {
+	for _, c := range counts {
 		d := float64(c) - mean
 		ss += d * d
 	}
-	return lo, hi, math.Sqrt(ss/float64(len(s.SessionCounts))) / mean
+	return lo, hi, math.Sqrt(ss/float64(len(counts))) / mean
 }
 
 // String is a short human summary (a few lines).

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // Threshold is one pass criterion, parsed from text:
@@ -203,18 +205,30 @@ func (t *Threshold) parseValue(v string) error {
 }
 
 // Measure computes the threshold's metric from histograms and counts
-// covering span.
+// covering span. It returns NaN (no data) when the metric has nothing to
+// be measured on: a rate whose denominator is zero, a throughput over no
+// time or no request that ended, a latency over no answered request. A
+// threshold never holds on NaN, so nothing passes on zero data.
 func (t Threshold) Measure(set LatencySet, counts OutcomeCounts, span time.Duration) float64 {
 	switch t.Metric {
 	case "error_rate":
+		if counts.OK+counts.Errors() == 0 {
+			return math.NaN()
+		}
 		return counts.ErrorRate()
 	case "drop_rate":
+		if counts.Total() == 0 {
+			return math.NaN()
+		}
 		return counts.DropRate()
 	case "failure_rate":
+		if counts.Total()-counts.Cancelled == 0 {
+			return math.NaN()
+		}
 		return counts.FailureRate()
 	case "throughput":
-		if span <= 0 {
-			return 0
+		if span <= 0 || counts.Total()-counts.Cancelled == 0 {
+			return math.NaN() // nothing was scheduled, or nothing ended
 		}
 		return float64(counts.Answered()) / span.Seconds()
 	}
@@ -266,8 +280,8 @@ func (t Threshold) Holds(v float64) bool {
 	return false
 }
 
-// NoData is what Format shows for a latency measured over no samples.
-const NoData = "no data (no request was answered)"
+// NoData is what Format shows for a value measured over nothing.
+const NoData = "no data"
 
 // Format renders a measured value in the threshold's unit.
 func (t Threshold) Format(v float64) string {
@@ -308,6 +322,46 @@ type ThresholdResult struct {
 	NoData bool `json:"no_data,omitempty"`
 }
 
+// Check is the result as the one judged-criterion type every report reads:
+// the measured value in a readable unit (latencies in ms, rates in %,
+// throughput in msg/s), no data marked as such, the window and, when
+// windows failed, the evidence.
+func (r ThresholdResult) Check() verdict.Check {
+	t := r.Threshold
+	c := verdict.Check{Expr: t.Expr, Metric: t.Metric, Pass: r.Passed, Window: t.Window, NoData: r.NoData}
+	if t.Metric == "p" {
+		c.Metric = "p" + strconv.FormatFloat(t.Percentile, 'f', -1, 64)
+	}
+	if t.Latency == "uncorrected" || t.Latency == "lag" {
+		c.Metric = t.Latency + "." + c.Metric
+	}
+	scale := func(v float64) float64 { return v / float64(time.Millisecond) }
+	switch t.Metric {
+	case "error_rate", "drop_rate", "failure_rate":
+		c.Unit, scale = "%", func(v float64) float64 { return 100 * v }
+	case "throughput":
+		c.Unit, scale = "msg/s", func(v float64) float64 { return v }
+	default:
+		c.Unit = "ms"
+	}
+	c.Measured = scale(r.Value)
+	if r.NoData {
+		c.Measured = math.NaN()
+	}
+	var detail []string
+	if r.WindowFailures > 0 {
+		detail = append(detail, fmt.Sprintf("failed %d of %d %v windows, worst %s, first after %v",
+			r.WindowFailures, r.WindowChecks, t.Window, verdict.FormatValue(scale(r.Worst), c.Unit), r.FirstFailure.Round(time.Millisecond)))
+	} else if r.WindowChecks > 0 {
+		detail = append(detail, fmt.Sprintf("held in all %d %v windows, worst %s", r.WindowChecks, t.Window, verdict.FormatValue(scale(r.Worst), c.Unit)))
+	}
+	if r.Aborted {
+		detail = append(detail, "stopped the run")
+	}
+	c.Detail = strings.Join(detail, "; ")
+	return c
+}
+
 // Mark is ✓ or ✗.
 func (r ThresholdResult) Mark() string {
 	if r.Passed {
@@ -327,118 +381,54 @@ func (r ThresholdResult) String() string {
 	return s
 }
 
-// thresholdSet evaluates thresholds during and at the end of a run. It is
-// used from the collector goroutine only.
+// thresholdSet checks, during a run, the thresholds that may stop it
+// ("abort"); every verdict is made afterwards from the Result by
+// EvaluateThresholds. It is used from the collector goroutine only.
 type thresholdSet struct {
-	results  []ThresholdResult
-	interval time.Duration
+	thresholds []Threshold
+	interval   time.Duration
 }
 
 func newThresholdSet(ts []Threshold, interval time.Duration) *thresholdSet {
-	s := &thresholdSet{interval: interval}
-	for _, t := range ts {
-		s.results = append(s.results, ThresholdResult{Threshold: t, Passed: true, WholeRunPassed: true, Worst: math.NaN()})
-	}
-	return s
+	return &thresholdSet{thresholds: ts, interval: interval}
 }
 
-// windowIntervals is how many intervals the longest window needs.
+// windowIntervals is how many intervals the longest aborting window needs.
 func (s *thresholdSet) windowIntervals() int {
 	n := 0
-	for _, r := range s.results {
-		if w := r.Threshold.Window; w > 0 {
-			n = max(n, int((w+s.interval-1)/s.interval))
+	for _, t := range s.thresholds {
+		if t.Abort && t.Window > 0 {
+			n = max(n, int((t.Window+s.interval-1)/s.interval))
 		}
 	}
 	return n
 }
 
-func (s *thresholdSet) worse(t Threshold, a, b float64) bool {
-	if math.IsNaN(b) {
-		return false
-	}
-	if math.IsNaN(a) {
-		return true
-	}
-	if t.Op == ">" || t.Op == ">=" {
-		return b < a
-	}
-	return b > a
-}
-
-// check runs the per-interval checks at elapsed load time and reports the
-// first threshold that asks to abort, if any.
-func (s *thresholdSet) check(rec *Recorder, elapsed time.Duration) (abort *ThresholdResult) {
-	var whole *LatencySet
-	var wholeCounts OutcomeCounts
-	for i := range s.results {
-		r := &s.results[i]
-		t := r.Threshold
-		if elapsed < t.Grace {
+// check runs the aborting checks at elapsed load time and returns the first
+// threshold that asks to stop the run, if any: a windowed one over its last
+// full window, another over the run so far. Nothing measured (NaN) is not
+// a reason to stop; the verdict afterwards fails a run with no data.
+func (s *thresholdSet) check(rec *Recorder, elapsed time.Duration) (abort *Threshold) {
+	for i := range s.thresholds {
+		t := &s.thresholds[i]
+		if !t.Abort || elapsed < t.Grace {
 			continue
 		}
-		failed := false
+		var v float64
 		if t.Window > 0 {
 			n := int((t.Window + s.interval - 1) / s.interval)
 			set, counts, span := rec.Window(n)
 			if span+s.interval/2 < t.Window {
 				continue // not a full window yet
 			}
-			v := t.Measure(set, counts, span)
-			if math.IsNaN(v) {
-				// Nothing answered in this window: there is no latency to
-				// judge here; the end-of-run check fails a run with none.
-				continue
-			}
-			r.WindowChecks++
-			if s.worse(t, r.Worst, v) {
-				r.Worst, r.WorstDisplay = v, t.Format(v)
-			}
-			if !t.Holds(v) {
-				r.WindowFailures++
-				r.Passed = false
-				failed = true
-			}
-		} else if t.Abort {
-			if whole == nil {
-				set, counts, _, _ := rec.Totals()
-				whole, wholeCounts = &set, counts
-			}
-			v := t.Measure(*whole, wholeCounts, elapsed)
-			if math.IsNaN(v) {
-				continue // nothing answered yet; judged at the end
-			}
-			failed = !t.Holds(v)
+			v = t.Measure(set, counts, span)
+		} else {
+			set, counts, _, _ := rec.Totals()
+			v = t.Measure(set, counts, elapsed)
 		}
-		if failed && r.FirstFailure == 0 {
-			r.FirstFailure = elapsed
-		}
-		if failed && t.Abort && abort == nil {
-			r.Aborted = true
-			r.Passed = false
-			abort = r
+		if !math.IsNaN(v) && !t.Holds(v) {
+			return t
 		}
 	}
-	return abort
-}
-
-// final checks every threshold over the whole run.
-func (s *thresholdSet) final(set LatencySet, counts OutcomeCounts, span time.Duration) []ThresholdResult {
-	for i := range s.results {
-		r := &s.results[i]
-		v := r.Threshold.Measure(set, counts, span)
-		r.Value, r.Display = v, r.Threshold.Format(v)
-		r.WholeRunPassed = r.Threshold.Holds(v)
-		if math.IsNaN(v) {
-			r.Value = 0 // JSON has no NaN; Display and NoData say why
-			r.NoData = true
-		}
-		if !r.WholeRunPassed {
-			r.Passed = false
-		}
-		if math.IsNaN(r.Worst) {
-			r.Worst = 0
-		}
-	}
-	return append([]ThresholdResult(nil), s.results...)
+	return nil
 }

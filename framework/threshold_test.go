@@ -104,10 +104,9 @@ func TestLatencyThresholdOverNoAnsweredRequestFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := OutcomeCounts{TransportError: 200}
-	ts := newThresholdSet(ths, time.Second)
-	results := ts.final(newLatencySet(), counts, 2*time.Second)
-	sum := &Summary{Scheduled: 200, Counts: counts, Thresholds: results,
-		Conservation: Conservation{Scheduled: 200, Accounted: 200, Holds: true}}
+	res := &Result{Scheduled: 200, ByOp: map[string]OutcomeCounts{"op": counts}, Histograms: newLatencySet(), LoadDuration: 2 * time.Second}
+	sum := Summarize(res, ths)
+	results := sum.Thresholds
 	for _, r := range results {
 		if r.Passed || r.WholeRunPassed || !r.NoData || r.Display != NoData {
 			t.Errorf("%s: passed=%v whole=%v nodata=%v display %q; want a failure with no data", r.Threshold.Expr, r.Passed, r.WholeRunPassed, r.NoData, r.Display)
@@ -145,16 +144,93 @@ func TestMidRunChecksSkipWindowsWithNoData(t *testing.T) {
 	start := time.Now()
 	rec.Rotate(start, start.Add(time.Second))
 	if a := ts.check(rec, time.Second); a != nil {
-		t.Fatalf("aborted on an empty window: %s", a)
+		t.Fatalf("aborted on an empty window: %s", a.Expr)
 	}
-	if ts.results[0].WindowChecks != 0 || ts.results[0].WindowFailures != 0 {
-		t.Errorf("empty window counted: %+v", ts.results[0])
-	}
-	set, counts, _, _ := rec.Totals()
-	for _, r := range ts.final(set, counts, time.Second) {
+	set, _, byOp, _ := rec.Totals()
+	series, _ := rec.Series()
+	res := &Result{Start: start, Interval: time.Second, LoadDuration: time.Second, ByOp: byOp, Histograms: set, Intervals: series}
+	for _, r := range EvaluateThresholds(res, ths) {
 		if r.Passed || !r.NoData {
 			t.Errorf("%s passed over no data", r.Threshold.Expr)
 		}
+		if r.WindowChecks != 0 || r.WindowFailures != 0 {
+			t.Errorf("empty window counted: %+v", r)
+		}
+	}
+}
+
+// The new user's case: nothing listens on the port, no session opens and
+// nothing is answered. Every threshold, rates and throughput included,
+// has a zero denominator and must fail as no data; none may pass.
+func TestEveryThresholdFailsOnZeroData(t *testing.T) {
+	exprs := []string{"error_rate < 0.1%", "drop_rate < 0.1%", "failure_rate < 0.1%", "throughput <= 5500/s",
+		"throughput >= 4500/s", "p95 <= 102ms", "error_rate < 0.1% over 10s", "throughput <= 5500/s over 2s"}
+	ths, err := ParseThresholds(exprs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, res := range map[string]*Result{
+		"nothing scheduled":                   {Histograms: newLatencySet(), Interval: time.Second},
+		"nothing scheduled over a load phase": {Histograms: newLatencySet(), Interval: time.Second, LoadDuration: 5 * time.Second},
+		"only cancelled": {Histograms: newLatencySet(), Interval: time.Second, LoadDuration: time.Second, Scheduled: 3,
+			ByOp: map[string]OutcomeCounts{"op": {Cancelled: 3}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sum := Summarize(res, ths)
+			for _, r := range sum.Thresholds {
+				if r.Threshold.Expr == "drop_rate < 0.1%" && name == "only cancelled" {
+					continue // 3 scheduled, 0 dropped: a real 0% drop rate
+				}
+				if r.Passed || !r.NoData || r.Display != NoData {
+					t.Errorf("%s: passed=%v nodata=%v display %q; want a no-data failure", r.Threshold.Expr, r.Passed, r.NoData, r.Display)
+				}
+			}
+			if sum.Passed() {
+				t.Error("a run with no data passed")
+			}
+		})
+	}
+}
+
+// Windowed verdicts come from the result's intervals: a bad stretch in the
+// middle of a good run fails the window check, which the whole-run value
+// alone would hide; a merged result is judged the same way.
+func TestEvaluateThresholdsSlidesWindowsOverIntervals(t *testing.T) {
+	start := time.Unix(1000, 0)
+	res := &Result{Start: start, Epoch: start, Interval: time.Second, LoadDuration: 10 * time.Second, ByOp: map[string]OutcomeCounts{}}
+	set := newLatencySet()
+	for k := range 10 {
+		iv := newLatencySet()
+		for i := range 100 {
+			lat := time.Millisecond
+			if k == 5 && i < 30 {
+				lat = 300 * time.Millisecond // one bad second: 30% slow
+			}
+			iv.Corrected.recordDuration(lat)
+			set.Corrected.recordDuration(lat)
+		}
+		c := OutcomeCounts{OK: 100}
+		res.Intervals = append(res.Intervals, IntervalSnapshot{Index: k, Start: start.Add(time.Duration(k) * time.Second),
+			End: start.Add(time.Duration(k+1) * time.Second), Counts: c, HDR: iv.encode()})
+		oc := res.ByOp["op"]
+		oc.Add(c)
+		res.ByOp["op"] = oc
+		res.Scheduled += 100
+	}
+	res.Histograms = set
+	ths, err := ParseThresholds([]string{"p95 < 100ms over 2s", "p95 < 100ms", "throughput >= 90/s over 2s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Summarize(res, ths).Thresholds
+	if w := got[0]; w.Passed || w.WindowFailures != 2 || w.WindowChecks != 9 || w.FirstFailure != 6*time.Second {
+		t.Errorf("windowed p95: %+v; want 2 of 9 windows failed, first at 6s", w)
+	}
+	if w := got[1]; !w.Passed {
+		t.Errorf("whole-run p95 failed: %+v (the slow requests are 3%% of the run)", w)
+	}
+	if w := got[2]; !w.Passed || w.WindowChecks != 9 {
+		t.Errorf("windowed throughput: %+v", w)
 	}
 }
 
@@ -179,7 +255,15 @@ func TestFailureRateCountsDropsAndIgnoresCancelled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v := th.Measure(LatencySet{}, tt.counts, time.Second); v != tt.counts.FailureRate() || th.Holds(v) != (tt.want < 0.05) {
+			v := th.Measure(LatencySet{}, tt.counts, time.Second)
+			if tt.counts.Total()-tt.counts.Cancelled == 0 {
+				// Nothing to judge: no data, which never holds.
+				if !math.IsNaN(v) || th.Holds(v) {
+					t.Errorf("threshold measured %v holds %v over nothing", v, th.Holds(v))
+				}
+				return
+			}
+			if v != tt.counts.FailureRate() || th.Holds(v) != (tt.want < 0.05) {
 				t.Errorf("threshold measured %v holds %v", v, th.Holds(v))
 			}
 		})

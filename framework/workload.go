@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // MCP methods the workload can send.
@@ -111,7 +113,7 @@ func (o Operation) Validate() error {
 }
 
 // Request builds the pre-encoded request once.
-func (o Operation) Request() Request {
+func (o Operation) Request() client.Request {
 	var params any
 	switch o.Method {
 	case MethodToolsCall, MethodPromptsGet:
@@ -123,7 +125,7 @@ func (o Operation) Request() Request {
 	case MethodResourcesRead:
 		params = map[string]any{"uri": o.Target}
 	}
-	req := Request{Method: o.Method, Name: o.Target}
+	req := client.Request{Method: o.Method, Name: o.Target}
 	if params != nil {
 		req.Params, _ = json.Marshal(params) // maps of strings and raw JSON always encode
 	}
@@ -170,7 +172,7 @@ func (w Workload) Validate() error {
 // compiledWorkload is a validated mix ready for the hot path.
 type compiledWorkload struct {
 	names []string
-	reqs  []Request
+	reqs  []client.Request
 	cycle []uint16 // op index for each position of the weighted cycle
 }
 

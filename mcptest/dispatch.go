@@ -34,7 +34,11 @@ func newHandler(f Faults) *handler {
 type session struct {
 	// gate makes legacy requests other than initialize and ping wait for
 	// initialize (TCP and stdio; an HTTP session exists only after it).
-	gate        bool
+	gate bool
+	// index is what Faults.SlowEvery slows by: the accept index of the TCP
+	// connection, stdio stream or HTTP connection, or a legacy HTTP
+	// session's creation index (see Faults.SlowEvery).
+	index       int64
 	initialized atomic.Bool
 
 	mu       sync.Mutex
@@ -90,16 +94,22 @@ func (s *session) cancelAll() {
 	}
 }
 
-// slow reports whether r may take long, so a connection's read loop should
-// hand it to a goroutine instead of answering inline.
-func (h *handler) slow(r *request) bool {
+// slow reports whether r, on sess, may take long, so a connection's read
+// loop should hand it to a goroutine instead of answering inline.
+func (h *handler) slow(sess *session, r *request) bool {
 	if r.Method == "tools/call" {
 		if t := h.tools.lookup(r.P.Name); t != nil && t.slow {
 			return true
 		}
 	}
-	return h.faults.slow()
+	return h.faults.slow(sess.index)
 }
+
+// newConn counts a connection (or stdio stream) the server accepted and
+// returns its accept index: 0 for the first. Counting where connections
+// are accepted, in order, keeps the index that Faults.SlowEvery slows by
+// the order in which clients connected.
+func (h *handler) newConn() int64 { return h.stats.conns.Add(1) - 1 }
 
 // notify handles a notification (no answer is ever sent).
 func (h *handler) notify(sess *session, r *request) {
@@ -123,7 +133,7 @@ func (h *handler) answer(ctx context.Context, sess *session, r *request, dst []b
 	start := len(dst)
 	h.stats.inflight.Add(1)
 	defer h.stats.inflight.Add(-1)
-	if err := h.faults.hold(ctx); err != nil {
+	if err := h.faults.hold(ctx, sess.index); err != nil {
 		h.stats.count(r.Method, OutcomeAbandoned, 0)
 		return dst, 0, false
 	}

@@ -46,6 +46,27 @@ type Faults struct {
 	// fault off (0) releases it all to the garbage collector. Stats
 	// reports the bytes retained as LeakedBytes.
 	LeakBytesPerCall int `json:"leakBytesPerCall"`
+	// SlowEvery and SlowEveryDelay slow one connection in SlowEvery, the
+	// negative control of the message-distribution criterion: every
+	// answer on a slowed connection is held SlowEveryDelay longer (on top
+	// of Delay), in the server, while every other connection is answered
+	// as before, so a closed-loop load generator sends those sessions
+	// visibly fewer messages than the rest. A connection is slowed when
+	// its accept index i — 0 for the first connection the server
+	// accepted, in the order Stats.Connections counts them — satisfies
+	// i % SlowEvery == 0: connections 0, k, 2k, …, so ⌈n/k⌉ of the first
+	// n. The index is fixed when the connection is accepted, so setting
+	// the fault at run time slows connections already open, and lifting
+	// it speeds them up again. Over HTTP a legacy session (Mcp-Session-Id)
+	// is slowed by its session index instead — 0 for the first session
+	// created, in the order Stats.Sessions counts them — whichever TCP
+	// connection carries its requests; a request outside a session (a
+	// stateless 2026-07-28 request, or the initialize that creates one)
+	// by the accept index of its HTTP connection. A stdio server serves
+	// one stream, index 0, which is therefore slowed. SlowEvery 0 is off;
+	// the two are set together.
+	SlowEvery      int           `json:"slowEvery"`
+	SlowEveryDelay time.Duration `json:"slowEveryDelay"`
 }
 
 // MaxLeakBytes caps the memory the LeakBytesPerCall fault retains: 1 GiB.
@@ -68,6 +89,20 @@ func (f Faults) Validate() error {
 	}
 	if f.StallFor > 0 && !f.Stall {
 		errs = append(errs, errors.New("mcptest: Faults.StallFor is set but Stall is false"))
+	}
+	if f.SlowEvery < 0 {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.SlowEvery %d is negative", f.SlowEvery))
+	}
+	if f.SlowEveryDelay < 0 {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.SlowEveryDelay %v is negative", f.SlowEveryDelay))
+	}
+	// One without the other would be a negative control that slows
+	// nothing, and a check that passes for the wrong reason.
+	if f.SlowEvery > 0 && f.SlowEveryDelay == 0 {
+		errs = append(errs, errors.New("mcptest: Faults.SlowEvery is set but SlowEveryDelay is 0"))
+	}
+	if f.SlowEveryDelay > 0 && f.SlowEvery == 0 {
+		errs = append(errs, errors.New("mcptest: Faults.SlowEveryDelay is set but SlowEvery is 0"))
 	}
 	return errors.Join(errs...)
 }
@@ -138,24 +173,34 @@ func (s *faultState) get() Faults {
 	return s.cur
 }
 
-// slow reports whether requests should leave the inline fast path because
-// a delay or stall may hold them.
-func (s *faultState) slow() bool {
+// slow reports whether requests of connection conn (its SlowEvery index,
+// see Faults.SlowEvery) should leave the inline fast path because a
+// delay or stall may hold them. Connections SlowEvery does not slow stay
+// on it.
+func (s *faultState) slow(conn int64) bool {
 	if !s.active.Load() {
 		return false
 	}
 	f := s.get()
-	return f.Delay > 0 || f.Stall || f.BlockRegistry
+	return f.Delay > 0 || f.Stall || f.BlockRegistry || slowedConn(conn, f.SlowEvery)
 }
 
-// hold applies Stall and Delay to one request. It returns ctx's error if
-// the request ended while held.
-func (s *faultState) hold(ctx context.Context) error {
+// slowedConn reports whether SlowEvery k slows the connection with index
+// conn.
+func slowedConn(conn int64, k int) bool { return k > 0 && conn%int64(k) == 0 }
+
+// hold applies Stall, Delay and SlowEvery to one request of connection
+// conn. It holds no lock while it waits, so only this request waits. It
+// returns ctx's error if the request ended while held.
+func (s *faultState) hold(ctx context.Context, conn int64) error {
 	if !s.active.Load() {
 		return nil
 	}
 	s.mu.Lock()
 	stall, stallFor, delay := s.stallCh, s.cur.StallFor, s.cur.Delay
+	if slowedConn(conn, s.cur.SlowEvery) {
+		delay += s.cur.SlowEveryDelay
+	}
 	s.mu.Unlock()
 	select {
 	case <-stall:

@@ -12,6 +12,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Transport, "transport", o.Transport, "tcp (default), http, stdio or rawecho")
 	fs.StringVar(&o.Addr, "addr", o.Addr, "listen address (default 127.0.0.1:0)")
 	fs.BoolVar(&o.ReusePort, "reuseport", o.ReusePort, "set SO_REUSEPORT so several processes share the port")
+	fs.IntVar(&o.Backlog, "backlog", o.Backlog, "listen(2) backlog of the MCP listener (0 = the kernel's somaxconn; Linux only)")
 	fs.IntVar(&o.MaxFrame, "max-frame", o.MaxFrame, "largest accepted frame in bytes (default 4 MiB)")
 	fs.StringVar(&o.HTTPResponse, "http-response", o.HTTPResponse, "json (default) or sse")
 	fs.DurationVar(&o.SessionIdleTimeout, "session-idle-timeout", o.SessionIdleTimeout, "expire idle legacy HTTP sessions after this long (0 = 10m, negative = never)")
@@ -25,6 +26,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Faults.StallFor, "stall-for", o.Faults.StallFor, "fault: release stalled requests after this long")
 	fs.BoolVar(&o.Faults.BlockRegistry, "block-registry", o.Faults.BlockRegistry, "fault: block initialize and session lookups")
 	fs.IntVar(&o.Faults.LeakBytesPerCall, "leak-bytes-per-call", o.Faults.LeakBytesPerCall, "fault: bytes every tools/call retains for good (capped at 1 GiB in all)")
+	fs.IntVar(&o.Faults.SlowEvery, "slow-every", o.Faults.SlowEvery, "fault: slow connections (HTTP: sessions) whose accept index i has i % k == 0 (0 = off; needs -slow-every-delay)")
+	fs.DurationVar(&o.Faults.SlowEveryDelay, "slow-every-delay", o.Faults.SlowEveryDelay, "fault: delay added to every answer on a connection -slow-every slows")
 }
 
 // args renders o as the flags BindFlags parses (defaults omitted).
@@ -39,6 +42,9 @@ func (o Options) args() []string {
 	}
 	if o.ReusePort {
 		add("reuseport", "true")
+	}
+	if o.Backlog != 0 {
+		add("backlog", strconv.Itoa(o.Backlog))
 	}
 	if o.MaxFrame != 0 {
 		add("max-frame", strconv.Itoa(o.MaxFrame))
@@ -76,6 +82,12 @@ func (o Options) args() []string {
 	}
 	if f.LeakBytesPerCall != 0 {
 		add("leak-bytes-per-call", strconv.Itoa(f.LeakBytesPerCall))
+	}
+	if f.SlowEvery != 0 {
+		add("slow-every", strconv.Itoa(f.SlowEvery))
+	}
+	if f.SlowEveryDelay != 0 {
+		add("slow-every-delay", f.SlowEveryDelay.String())
 	}
 	return a
 }

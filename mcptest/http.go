@@ -91,7 +91,7 @@ func (s *httpHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if !originAllowed(r.Header.Get("Origin")) {
+	if !originAllowed(headerValue(r, "Origin")) {
 		http.Error(w, "403 Origin not allowed: this server accepts only loopback origins", http.StatusForbidden)
 		return
 	}
@@ -100,7 +100,7 @@ func (s *httpHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(w, "401 unauthorized: a valid bearer token is required", http.StatusUnauthorized)
 		return
 	}
-	modernHeader := wire.IsModern(r.Header.Get(wire.HeaderProtocolVersion))
+	modernHeader := wire.IsModern(headerValue(r, wire.HeaderProtocolVersion))
 	switch r.Method {
 	case http.MethodPost:
 		s.post(w, r)
@@ -118,6 +118,35 @@ func (s *httpHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, "POST, DELETE")
 		}
 	}
+}
+
+// headerValue returns the named request header's value without the
+// optional whitespace (spaces and horizontal tabs) that RFC 9110 §5.5
+// allows around a field value and says is not part of it. Every header
+// the transport reads or compares goes through here, so " tools/call\t"
+// matches a body's "tools/call" and a padded Mcp-Session-Id finds its
+// session. net/http's HTTP/1 parser already strips it on the wire, but
+// HTTP/2, a handler that wraps this one, or an in-process caller may
+// hand over a value that still carries it.
+func headerValue(r *http.Request, name string) string {
+	return strings.Trim(r.Header.Get(name), " \t")
+}
+
+// connIndexKey is the request-context key under which the server's
+// ConnContext stores the accept index of the HTTP connection a request
+// came on: what Faults.SlowEvery slows a request outside a legacy session
+// by.
+type connIndexKey struct{}
+
+func withConnIndex(ctx context.Context, index int64) context.Context {
+	return context.WithValue(ctx, connIndexKey{}, index)
+}
+
+// connIndex returns the accept index of r's connection; 0 for a request
+// that did not come through the server's listener (a direct ServeHTTP).
+func connIndex(r *http.Request) int64 {
+	i, _ := r.Context().Value(connIndexKey{}).(int64)
+	return i
 }
 
 // originAllowed implements the spec's Origin check against DNS
@@ -144,7 +173,7 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 }
 
 func (s *httpHandler) authorized(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	got, ok := strings.CutPrefix(headerValue(r, "Authorization"), "Bearer ")
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) == 1
 }
 
@@ -167,11 +196,11 @@ func acceptsBoth(accept string) bool {
 }
 
 func (s *httpHandler) post(w http.ResponseWriter, r *http.Request) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+	if mt, _, err := mime.ParseMediaType(headerValue(r, "Content-Type")); err != nil || mt != "application/json" {
 		http.Error(w, "415 Content-Type must be application/json", http.StatusUnsupportedMediaType)
 		return
 	}
-	if !acceptsBoth(r.Header.Get("Accept")) {
+	if !acceptsBoth(headerValue(r, "Accept")) {
 		http.Error(w, "406 Accept must list application/json and text/event-stream", http.StatusNotAcceptable)
 		return
 	}
@@ -191,7 +220,7 @@ func (s *httpHandler) post(w http.ResponseWriter, r *http.Request) {
 		s.rpcError(w, http.StatusBadRequest, id, perr)
 		return
 	}
-	hdrVersion := r.Header.Get(wire.HeaderProtocolVersion)
+	hdrVersion := headerValue(r, wire.HeaderProtocolVersion)
 	if req.Modern || wire.IsModern(hdrVersion) {
 		s.postModern(w, r, &req, hdrVersion)
 		return
@@ -254,7 +283,7 @@ func checkModernHeaders(r *http.Request, req *request, hdrVersion string) *rpcEr
 	if req.IsNotification() {
 		return nil
 	}
-	hm := r.Header.Get(wire.HeaderMethod)
+	hm := headerValue(r, wire.HeaderMethod)
 	if hm == "" {
 		return mismatch("missing required " + wire.HeaderMethod + " header")
 	}
@@ -270,7 +299,7 @@ func checkModernHeaders(r *http.Request, req *request, hdrVersion string) *rpcEr
 	default:
 		return nil
 	}
-	raw := r.Header.Get(wire.HeaderName)
+	raw := headerValue(r, wire.HeaderName)
 	if raw == "" {
 		return mismatch("missing required " + wire.HeaderName + " header")
 	}
@@ -318,7 +347,7 @@ func (s *httpHandler) postModern(w http.ResponseWriter, r *http.Request, req *re
 		return
 	}
 	st := s.stream(w, req)
-	out, code, ok := s.h.answer(r.Context(), &session{}, req, nil)
+	out, code, ok := s.h.answer(r.Context(), &session{index: connIndex(r)}, req, nil)
 	if !ok {
 		return // the client went away: closing the stream is the 2026 cancel
 	}
@@ -331,7 +360,7 @@ func (s *httpHandler) postLegacy(w http.ResponseWriter, r *http.Request, req *re
 			" (supported: "+wire.Version20260728+", "+wire.Version20251125+", "+wire.Version20250618+")", http.StatusBadRequest)
 		return
 	}
-	sid := r.Header.Get(wire.HeaderSessionID)
+	sid := headerValue(r, wire.HeaderSessionID)
 	if req.Method == "initialize" && sid == "" && !req.IsNotification() {
 		s.initialize(w, r, req)
 		return
@@ -392,18 +421,22 @@ func (s *httpHandler) initialize(w http.ResponseWriter, r *http.Request, req *re
 				"end one with DELETE, or retry once idle ones expire"))
 		return
 	}
-	sess := &session{}
+	// Until it exists, the session's initialize is slowed (SlowEvery) by
+	// its connection's index, like any request outside a session.
+	sess := &session{index: connIndex(r)}
 	out, code, ok := s.h.answer(r.Context(), sess, req, nil)
 	s.mu.Lock()
 	s.reserved--
 	if ok && code == 0 {
 		sid := newSessionID()
+		// Nothing else sees sess before it is in the map: from now on
+		// its requests are slowed by its creation index.
+		sess.index = s.h.stats.sessions.Add(1) - 1
 		hs := &httpSession{sess: sess}
 		hs.lastUsed.Store(s.now().UnixNano())
 		s.sessions[sid] = hs
 		s.h.stats.live.Add(1)
 		s.mu.Unlock()
-		s.h.stats.sessions.Add(1)
 		w.Header().Set(wire.HeaderSessionID, sid)
 	} else {
 		s.mu.Unlock()
@@ -495,7 +528,7 @@ func (s *httpHandler) sweepLocked(now time.Time, force bool) {
 }
 
 func (s *httpHandler) deleteSession(w http.ResponseWriter, r *http.Request) {
-	sid := r.Header.Get(wire.HeaderSessionID)
+	sid := headerValue(r, wire.HeaderSessionID)
 	if sid == "" {
 		http.Error(w, "400 missing "+wire.HeaderSessionID, http.StatusBadRequest)
 		return

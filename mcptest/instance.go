@@ -41,7 +41,7 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*inst
 	rt := &instance{opts: opts, h: h, pid: pid, faults: h.faults}
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())
 	if opts.Transport != TransportStdio {
-		ln, err := listen(ctx, opts.Addr, opts.ReusePort)
+		ln, err := listen(ctx, opts.Addr, opts.ReusePort, opts.Backlog)
 		if err != nil {
 			rt.cancel()
 			return nil, fmt.Errorf("mcptest: listen %s: %w", opts.Addr, err)
@@ -50,7 +50,7 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*inst
 	}
 	if opts.ControlAddr != "" {
 		var err error
-		if rt.ctlLn, err = listen(ctx, opts.ControlAddr, false); err != nil {
+		if rt.ctlLn, err = listen(ctx, opts.ControlAddr, false, 0); err != nil {
 			if rt.ln != nil {
 				rt.ln.Close()
 			}
@@ -68,10 +68,9 @@ func startRuntime(ctx context.Context, opts Options, pid int, h *handler) (*inst
 			Handler:           newHTTPHandler(h, opts),
 			ReadHeaderTimeout: 30 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return rt.ctx },
-			ConnState: func(_ net.Conn, st http.ConnState) {
-				if st == http.StateNew {
-					h.stats.conns.Add(1)
-				}
+			// Called once per accepted connection, in accept order.
+			ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+				return withConnIndex(ctx, h.newConn())
 			},
 		}
 		rt.wg.Go(func() { _ = rt.httpSrv.Serve(ln) })
@@ -103,16 +102,16 @@ func (rt *instance) acceptLoop(raw bool) {
 			continue
 		}
 		backoff = 5 * time.Millisecond
+		index := rt.h.newConn() // here, not in the goroutine: accept order
 		rt.wg.Go(func() {
 			stop := context.AfterFunc(rt.ctx, func() { c.Close() })
 			defer stop()
 			defer c.Close()
 			if raw {
-				rt.h.stats.conns.Add(1)
 				serveRawEcho(c, c)
 				return
 			}
-			rt.h.serveStream(rt.ctx, c, c, rt.opts.MaxFrame)
+			rt.h.serveStream(rt.ctx, c, c, rt.opts.MaxFrame, index)
 		})
 	}
 }

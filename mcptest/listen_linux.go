@@ -20,5 +20,6 @@ const reusePortSupported = true
 
 // soReusePort is SO_REUSEPORT on Linux for every architecture Go runs the
 // project on (amd64, arm64, 386, arm, riscv64, ppc64le, s390x); the
-// syscall package does not export it and x/sys is not a dependency.
+// syscall package does not export it and the server's code does not
+// import x/sys (only a test does).
 const soReusePort = 0xf

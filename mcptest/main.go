@@ -89,7 +89,7 @@ func serveStdio(ctx context.Context, opts Options, pid int, stdin io.Reader, std
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
 	}
-	h.serveStream(ctx, stdin, stdout, opts.MaxFrame)
+	h.serveStream(ctx, stdin, stdout, opts.MaxFrame, h.newConn())
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}

@@ -34,6 +34,18 @@ type Options struct {
 	// ReusePort sets SO_REUSEPORT on the listener (Linux) so that several
 	// processes can share one port.
 	ReusePort bool
+	// Backlog is the listen(2) backlog of the MCP listener (tcp, http,
+	// rawecho; with or without ReusePort): how many connections the kernel
+	// completes and queues for the server to accept. A burst of connects
+	// larger than it (a scale ramp) sees SYNs dropped and retried after a
+	// second or more, so a suite can size it to its burst, or shrink it to
+	// provoke exactly that. 0 keeps Go's default, the kernel's
+	// net.core.somaxconn; the kernel also silently caps larger values at
+	// somaxconn. Negative is an error. Linux only (Go does not
+	// expose the backlog, so the server makes the socket itself there);
+	// elsewhere it is ignored. The control endpoint always keeps the
+	// default, so a tiny backlog cannot lock out the faults and stats.
+	Backlog int
 	// MaxFrame is the largest accepted frame (TCP/stdio line or HTTP body)
 	// in bytes; 0 means wire.DefaultMaxFrame. Larger frames are answered
 	// with -32600 (HTTP 413) and the connection stays usable.
@@ -89,6 +101,9 @@ func (o Options) Validate() error {
 		if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("mcptest: Addr %q: %w", o.Addr, err))
 		}
+	}
+	if o.Backlog < 0 {
+		errs = append(errs, fmt.Errorf("mcptest: Backlog %d is negative", o.Backlog))
 	}
 	if o.MaxFrame < 0 {
 		errs = append(errs, fmt.Errorf("mcptest: MaxFrame %d is negative", o.MaxFrame))

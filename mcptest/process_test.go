@@ -99,11 +99,11 @@ func TestKillAndRestart(t *testing.T) {
 }
 
 func TestStartRejectsBadOptions(t *testing.T) {
-	err := Options{Transport: "carrier-pigeon", MaxFrame: -1, HTTPResponse: "xml", ControlAddr: "0.0.0.0:1"}.Validate()
+	err := Options{Transport: "carrier-pigeon", MaxFrame: -1, HTTPResponse: "xml", ControlAddr: "0.0.0.0:1", Backlog: -1}.Validate()
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"Transport", "MaxFrame", "HTTPResponse", "ControlAddr"} {
+	for _, want := range []string{"Transport", "MaxFrame", "HTTPResponse", "ControlAddr", "Backlog"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

@@ -58,12 +58,16 @@ const maxSlowPerConn = 1024
 // reused buffer; replies are flushed only when no further complete frame
 // is buffered, so pipelined requests share writes. Requests that may take
 // long (sleep, cpu, or any request while a delay/stall/registry fault is
-// on) run in their own goroutine so they never hold up the pipeline.
-func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, maxFrame int) {
+// on, or while SlowEvery slows this connection) run in their own goroutine
+// so they never hold up the pipeline.
+//
+// index is the stream's accept index (handler.newConn), which the
+// SlowEvery fault slows by.
+func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, maxFrame int, index int64) {
 	br := bufio.NewReaderSize(r, 4<<10) // FrameReader reuses it: same size; small so idle connections stay cheap (100K work)
 	fr := wire.NewFrameReaderSize(br, maxFrame, 4<<10)
 	lw := &lineWriter{bw: bufio.NewWriterSize(w, 4<<10)} // larger replies bypass it
-	sess := &session{gate: true}
+	sess := &session{gate: true, index: index}
 	connCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -71,7 +75,6 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 		wg.Wait()
 		lw.flush()
 	}()
-	h.stats.conns.Add(1)
 	slots := make(chan struct{}, maxSlowPerConn)
 	// Notifications of an inline request go out before its reply.
 	emitInline := func(msg []byte) { h.stats.notes.Add(1); lw.writeLine(msg, false) }
@@ -102,7 +105,7 @@ func (h *handler) serveStream(ctx context.Context, r io.Reader, w io.Writer, max
 				h.stats.count(req.Method, OutcomeRPCError, wire.CodeInvalidRequest)
 				buf = appendErrorResponse(buf[:0], req.ID, errorf(wire.CodeInvalidRequest, "duplicate in-flight request id "+string(req.ID)))
 				reply = true
-			case h.slow(&req):
+			case h.slow(sess, &req):
 				// Bound the goroutines (and memory) one connection can
 				// hold: when every slot is busy, stop reading, which
 				// pushes back on the client through TCP.

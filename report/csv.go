@@ -37,7 +37,7 @@ func WriteCSV(w io.Writer, r *Run) error {
 		i++
 		failed := 0
 		for _, t := range n.Thresholds {
-			if !t.Pass {
+			if t.Failed() {
 				failed++
 			}
 		}

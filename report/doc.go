@@ -7,13 +7,17 @@
 // node carries a Status, a Duration, summary Metrics (with the direction
 // that is Better), Series over time (throughput, latency percentiles,
 // memory, recovery) and Curves against something else (the scaling curve),
-// ThresholdResults (expression, measured value, ✓/✗, window), Assertions,
+// ThresholdResults (verdict.Check: expression, measured value in its unit,
+// window, evidence and ✓/✗/–; a check with no data fails and reads "no
+// data", a skipped check is neither pass nor fail), Assertions,
 // outcome Counts, FaultEvents, Tables, Warnings, and HdrHistogram interval
 // histograms. All fields are plain exported data, so an engine's summary
 // converts into it with a few assignments; NewSuite, NewTest, NewSubtest and
 // the Add… helpers cover the common shapes, and PercentileSeries turns
 // interval histograms into the latency chart. Every time offset is measured
-// from Run.Started, so suites and faults share one timeline.
+// from Run.Started, so suites and faults share one timeline. A metric
+// marked Key (AddKeyMetric) is the test's headline figure, the one its
+// suite exists to measure (recovery time, memory slope).
 //
 // A Builder collects the tree while tests run (safe for concurrent use) and
 // publishes the same values as a stream of Events to subscribers, who never
@@ -34,6 +38,13 @@
 //	summary.md     Markdown for $GITHUB_STEP_SUMMARY
 //	bench.txt      Go benchmark format, for benchstat
 //	<suite>.<test…>.hlog  HdrHistogram interval logs (format 1.3)
+//
+// # The digest
+//
+// Digest renders one or more runs as a single table for a terminal: per
+// test the verdict, msg/s, p50/p95/p99, errors, drops and its Key metrics,
+// then the failures and each suite's report.html. `make demo` ends with it
+// (cmd/mcpstress-report table DIR...).
 //
 // # Prometheus
 //

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // fixtureStart is the fixed start of the golden fixture.
@@ -75,7 +77,8 @@ func fixtureRun(tb testing.TB) *Run {
 		AddThreshold("p(95)<102ms", 85.25, "ms", true).
 		AddThreshold("rate>=4500", 4890.5, "msg/s", true).
 		AddCount("ok", 293400).AddCount("tool_error", 12).AddCount("timeout", 47).AddCount("dropped", 0)
-	latency.Thresholds = append(latency.Thresholds, ThresholdResult{Expr: "error_rate<0.1%", Measured: 0.02, Unit: "%", Pass: true, Window: time.Minute})
+	latency.Thresholds = append(latency.Thresholds, ThresholdResult{Expr: "error_rate<0.1%", Metric: "error_rate", Measured: 0.02, Unit: "%", Pass: true,
+		Window: time.Minute, Detail: "0 of 50 windows failed"})
 	latency.Assertions = Assertions{Passed: 120, Failed: 0}
 	latency.Series = append(latency.Series, throughputSeries())
 	latency.Series = append(latency.Series, latencySeries()...)
@@ -93,7 +96,8 @@ func fixtureRun(tb testing.TB) *Run {
 	memory.Message = "memory grew 140 MB in 5 minutes"
 	memory.AddMetric("memory_growth", "MB", 140, BetterLower).
 		AddMetric("gc_pause", "ms", math.NaN(), BetterLower).
-		AddThreshold("memory_growth<100MB", 140, "MB", false)
+		AddThreshold("memory_growth<100MB", 140, "MB", false).
+		AddCheck(verdict.NoDataCheck("p99<=150ms", "p99", "ms", "no request was answered"))
 	mem := Series{Name: "rss", Unit: "MB", Chart: ChartMemory}
 	for t := 0; t <= 30; t++ {
 		mem.Points = append(mem.Points, Point{T: 60*time.Second + time.Duration(t*10)*time.Second, V: 300 + float64(t)*4.5})
@@ -105,7 +109,8 @@ func fixtureRun(tb testing.TB) *Run {
 
 	recovery := NewTest("TestBaselineRecoveryTime", StatusPassed, 45*time.Second)
 	recovery.AddChild(NewSubtest("drop 10% of connections", StatusPassed, 20*time.Second).
-		AddMetric("recovery_time", "s", 2.4, BetterLower).AddThreshold("recovery<10s", 2.4, "s", true))
+		AddKeyMetric("recovery_time", "s", 2.4, BetterLower).AddThreshold("recovery<10s", 2.4, "s", true).
+		AddCheck(verdict.SkippedCheck("server memory growth<10MB", "memory_growth", "the suite did not start the server")))
 	recovery.AddChild(NewSubtest("server crash", StatusSkipped, 0))
 	recovery.Children[1].Message = "needs a target started by mcpstress"
 
@@ -134,7 +139,7 @@ func fixtureRun(tb testing.TB) *Run {
 		rec.Points = append(rec.Points, Point{T: time.Duration(t) * time.Second, V: v})
 	}
 	chaosTest.Series = []Series{rec}
-	chaosTest.AddMetric("recovery_time", "s", 9.5, BetterLower).AddThreshold("recovery<10s", 9.5, "s", true)
+	chaosTest.AddKeyMetric("recovery_time", "s", 9.5, BetterLower).AddThreshold("recovery<10s", 9.5, "s", true)
 	chaos := NewSuite("chaos", chaosTest)
 
 	return &Run{

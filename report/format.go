@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // fmtNum formats a value for people: integers without decimals, large values
@@ -49,12 +51,59 @@ func fmtDur(d time.Duration) string {
 	}
 }
 
-// mark is ✓ for pass and ✗ for fail.
-func mark(pass bool) string {
-	if pass {
-		return "✓"
+// checkValue is a check's value as every report shows it: "not judged"
+// for a skipped check, "no data" when nothing was measured (never a zero),
+// else the measured value in the check's own unit.
+func checkValue(c ThresholdResult) string {
+	switch {
+	case c.Skipped():
+		return "not judged"
+	case c.Unmeasured():
+		return "no data"
 	}
-	return "✗"
+	return fmtValue(c.Measured, c.Unit)
+}
+
+// checkWindow is the window a check was measured over, "" for the whole
+// run.
+func checkWindow(c ThresholdResult) string {
+	if c.Window <= 0 {
+		return ""
+	}
+	return verdict.FormatWindow(c.Window)
+}
+
+// checkNote is what a report adds after a check's value: the skip reason
+// of a check that was not judged, else its detail.
+func checkNote(c ThresholdResult) string {
+	if c.Skipped() {
+		return c.Skip
+	}
+	return c.Detail
+}
+
+// checkLine is a check on one line: its value, window and note, e.g.
+// "12.3 ms over 10s — 2 of 12 windows failed" or "no data".
+func checkLine(c ThresholdResult) string {
+	s := checkValue(c)
+	if w := checkWindow(c); w != "" {
+		s += " over " + w
+	}
+	if n := checkNote(c); n != "" {
+		s += " — " + n
+	}
+	return s
+}
+
+// checkClass is the CSS class of a check's verdict.
+func checkClass(c ThresholdResult) string {
+	switch {
+	case c.Skipped():
+		return "skipped"
+	case c.Failed():
+		return "fail"
+	}
+	return "pass"
 }
 
 // statusMark is the one-character verdict of a node.

@@ -208,7 +208,7 @@ func TestCSVHasOneRowPerTestAndSeedColumns(t *testing.T) {
 	if len(rows) != 1+8 {
 		t.Errorf("%d rows, want header + 8 tests", len(rows))
 	}
-	if got := rows[2]; got[1] != "TestBaselineMemoryStability" || got[2] != "failed" || got[3] != "300000" || got[5] != "1" || got[9] != "1" {
+	if got := rows[2]; got[1] != "TestBaselineMemoryStability" || got[2] != "failed" || got[3] != "300000" || got[5] != "1" || got[9] != "2" { // 2: the growth check and the check without data
 		t.Errorf("memory row = %v", got)
 	}
 	var ib bytes.Buffer

@@ -32,9 +32,20 @@ type htmlData struct {
 	Sections         []htmlSection
 }
 
+// htmlThreshold is one check as the page shows it; Class is its verdict's
+// CSS class (pass, fail, skipped).
 type htmlThreshold struct {
-	Path, Expr, Measured, Window string
-	Pass                         bool
+	Path, Expr, Measured, Window, Note string
+	Mark, Class                        string
+}
+
+func newHTMLThreshold(path string, th ThresholdResult) htmlThreshold {
+	win := checkWindow(th)
+	if win == "" {
+		win = "whole test"
+	}
+	return htmlThreshold{Path: path, Expr: th.Expr, Measured: checkValue(th), Window: win, Note: checkNote(th),
+		Mark: th.Mark(), Class: checkClass(th)}
 }
 
 type htmlRow struct {
@@ -47,6 +58,7 @@ type htmlRow struct {
 
 type htmlSection struct {
 	Node   *Node
+	Checks []htmlThreshold
 	Path   string
 	Anchor string
 	Level  int
@@ -58,7 +70,6 @@ type htmlSection struct {
 func newTemplate() (*template.Template, error) {
 	return template.New("report.html.tmpl").Funcs(template.FuncMap{
 		"dur":   fmtDur,
-		"mark":  mark,
 		"smark": statusMark,
 		"val":   fmtValue,
 		"num":   fmtNum,
@@ -89,7 +100,7 @@ func WriteHTML(w io.Writer, r *Run) error {
 		Started:          c.Started.UTC().Format(time.RFC3339),
 		Totals:           t,
 		Failed:           t.Failed + t.Errors,
-		ThresholdsPassed: t.Thresholds - t.ThresholdsFailed,
+		ThresholdsPassed: t.ThresholdsPassed(),
 	}
 	if d.Failed > 0 {
 		d.Status, d.Verdict = StatusFailed, "failed"
@@ -113,13 +124,11 @@ func WriteHTML(w io.Writer, r *Run) error {
 			anchor := "n-" + fileToken(strings.Join(path, "."))
 			d.Rows = append(d.Rows, htmlRow{Name: n.Name, Anchor: anchor, Message: n.Message, Status: n.Status,
 				Indent: 0.6 + 1.2*float64(depth), Duration: n.Duration, Assertions: n.Assertions})
+			var checks []htmlThreshold
 			for _, th := range n.Thresholds {
-				win := "whole test"
-				if th.Window > 0 {
-					win = fmtDur(th.Window)
-				}
-				d.Thresholds = append(d.Thresholds, htmlThreshold{Path: name, Expr: th.Expr, Measured: fmtValue(th.Measured, th.Unit), Window: win, Pass: th.Pass})
+				checks = append(checks, newHTMLThreshold(name, th))
 			}
+			d.Thresholds = append(d.Thresholds, checks...)
 			// Suite-level faults apply to every chart below the suite.
 			faults := append(cloneSlice(s.Faults), n.Faults...)
 			if n == s {
@@ -129,7 +138,7 @@ func WriteHTML(w io.Writer, r *Run) error {
 			if err != nil && werr == nil {
 				werr = err
 			}
-			sec := htmlSection{Node: n, Path: name, Anchor: anchor, Level: min(3+depth, 6), Charts: charts}
+			sec := htmlSection{Node: n, Checks: checks, Path: name, Anchor: anchor, Level: min(3+depth, 6), Charts: charts}
 			for _, k := range sortedKeys(n.Counts) {
 				sec.Counts = append(sec.Counts, [2]string{k, fmt.Sprint(n.Counts[k])})
 			}

@@ -37,6 +37,8 @@ type JSONSummary struct {
 	AssertionPassRate float64 `json:"assertion_pass_rate"`
 	Thresholds        int     `json:"thresholds"`
 	ThresholdsFailed  int     `json:"thresholds_failed"`
+	// ThresholdsSkipped counts the checks that were not judged.
+	ThresholdsSkipped int `json:"thresholds_skipped,omitempty"`
 }
 
 func summarize(t Totals) JSONSummary {
@@ -44,7 +46,7 @@ func summarize(t Totals) JSONSummary {
 		TotalTests: t.Tests, PassedTests: t.Passed, FailedTests: t.Failed,
 		SkippedTests: t.Skipped, ErrorTests: t.Errors, PassRate: t.PassRate(),
 		TotalAssertions: t.Assertions.Passed + t.Assertions.Failed,
-		Thresholds:      t.Thresholds, ThresholdsFailed: t.ThresholdsFailed,
+		Thresholds:      t.Thresholds, ThresholdsFailed: t.ThresholdsFailed, ThresholdsSkipped: t.ThresholdsSkipped,
 	}
 	if s.TotalAssertions > 0 {
 		s.AssertionPassRate = 100 * float64(t.Assertions.Passed) / float64(s.TotalAssertions)
@@ -102,6 +104,7 @@ func readJSON(rd io.Reader, limit int64) (*JSONReport, error) {
 }
 
 // jsonFloat encodes non-finite values as null and decodes null as NaN.
+// ThresholdResult (verdict.Check) does the same for its Measured itself.
 type jsonFloat float64
 
 func (f jsonFloat) MarshalJSON() ([]byte, error) {
@@ -130,11 +133,12 @@ type metricJSON struct {
 	Unit   string    `json:"unit,omitempty"`
 	Value  jsonFloat `json:"value"`
 	Better Better    `json:"better,omitempty"`
+	Key    bool      `json:"key,omitempty"`
 }
 
 // MarshalJSON writes a non-finite Value as null.
 func (m Metric) MarshalJSON() ([]byte, error) {
-	return json.Marshal(metricJSON{m.Name, m.Unit, jsonFloat(m.Value), m.Better})
+	return json.Marshal(metricJSON{m.Name, m.Unit, jsonFloat(m.Value), m.Better, m.Key})
 }
 
 // UnmarshalJSON reads null as NaN.
@@ -143,7 +147,7 @@ func (m *Metric) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*m = Metric{j.Name, j.Unit, float64(j.Value), j.Better}
+	*m = Metric{j.Name, j.Unit, float64(j.Value), j.Better, j.Key}
 	return nil
 }
 
@@ -184,28 +188,5 @@ func (p *XY) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	p.X, p.Y = float64(j.X), float64(j.Y)
-	return nil
-}
-
-type thresholdJSON struct {
-	Expr     string    `json:"expr"`
-	Measured jsonFloat `json:"measured"`
-	Unit     string    `json:"unit,omitempty"`
-	Pass     bool      `json:"pass"`
-	Window   int64     `json:"window_ns,omitempty"`
-}
-
-// MarshalJSON writes a non-finite Measured as null.
-func (t ThresholdResult) MarshalJSON() ([]byte, error) {
-	return json.Marshal(thresholdJSON{t.Expr, jsonFloat(t.Measured), t.Unit, t.Pass, int64(t.Window)})
-}
-
-// UnmarshalJSON reads null as NaN.
-func (t *ThresholdResult) UnmarshalJSON(b []byte) error {
-	var j thresholdJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*t = ThresholdResult{j.Expr, float64(j.Measured), j.Unit, j.Pass, durationOf(j.Window)}
 	return nil
 }

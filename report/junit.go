@@ -130,8 +130,11 @@ func junitCase(suite, name string, n *Node) JUnitCase {
 	var details []string
 	msg := n.Message
 	for _, th := range n.Thresholds {
-		if !th.Pass {
-			line := fmt.Sprintf("threshold %s failed: measured %s", th.Expr, fmtValue(th.Measured, th.Unit))
+		if th.Failed() {
+			line := fmt.Sprintf("threshold %s failed: measured %s", th.Expr, checkLine(th))
+			if th.Unmeasured() {
+				line = fmt.Sprintf("threshold %s failed: %s", th.Expr, checkLine(th))
+			}
 			details = append(details, line)
 			if msg == "" {
 				msg = line
@@ -158,7 +161,7 @@ func junitCase(suite, name string, n *Node) JUnitCase {
 	}
 	var out []string
 	for _, th := range n.Thresholds {
-		out = append(out, fmt.Sprintf("%s %s = %s", mark(th.Pass), th.Expr, fmtValue(th.Measured, th.Unit)))
+		out = append(out, fmt.Sprintf("%s %s = %s", th.Mark(), th.Expr, checkLine(th)))
 	}
 	for _, m := range n.Metrics {
 		out = append(out, fmt.Sprintf("%s = %s", m.Name, fmtValue(m.Value, m.Unit)))

@@ -23,7 +23,7 @@ func WriteMarkdown(w io.Writer, r *Run) error {
 	mw.printf("| Tests | Passed | Failed | Skipped | Pass rate | Thresholds failed | Duration |\n")
 	mw.printf("|---:|---:|---:|---:|---:|---:|---:|\n")
 	mw.printf("| %d | %d | %d | %d | %.2f%% | %d / %d | %s |\n\n",
-		t.Tests, t.Passed, t.Failed+t.Errors, t.Skipped, t.PassRate(), t.ThresholdsFailed, t.Thresholds, fmtDur(c.Duration))
+		t.Tests, t.Passed, t.Failed+t.Errors, t.Skipped, t.PassRate(), t.ThresholdsFailed, t.Thresholds-t.ThresholdsSkipped, fmtDur(c.Duration))
 	env := c.Env
 	mw.printf("Target `%s` · mode `%s` · %s %s/%s · %d CPUs · rev `%s`\n\n",
 		mdCode(env.Target), mdCode(env.Mode), env.GoVersion, env.OS, env.Arch, env.CPUs, mdCode(short(env.GitRevision)))
@@ -45,9 +45,13 @@ func WriteMarkdown(w io.Writer, r *Run) error {
 			}
 			var ths []string
 			for _, th := range n.Thresholds {
-				ths = append(ths, fmt.Sprintf("%s `%s` %s", mark(th.Pass), mdCode(th.Expr), mdEscape(fmtValue(th.Measured, th.Unit))))
-				if !th.Pass {
-					failed = append(failed, fmt.Sprintf("- **%s**: `%s` measured %s", mdEscape(name), mdCode(th.Expr), mdEscape(fmtValue(th.Measured, th.Unit))))
+				ths = append(ths, fmt.Sprintf("%s `%s` %s", th.Mark(), mdCode(th.Expr), mdEscape(checkLine(th))))
+				if th.Failed() {
+					what := "measured " + checkLine(th)
+					if th.Unmeasured() {
+						what = checkLine(th)
+					}
+					failed = append(failed, fmt.Sprintf("- **%s**: `%s` %s", mdEscape(name), mdCode(th.Expr), mdEscape(what)))
 				}
 			}
 			if n.Message != "" && n.Status != StatusPassed {

@@ -206,6 +206,22 @@ func TestSchemaValidatorRejectsBadDocuments(t *testing.T) {
 			n := d["run"].(map[string]any)["suites"].([]any)[0].(map[string]any)["children"].([]any)[0].(map[string]any)
 			n["metrics"].([]any)[0].(map[string]any)["value"] = "fast"
 		}, "not of type"},
+		{"a string no_data", func(d map[string]any) {
+			n := d["run"].(map[string]any)["suites"].([]any)[0].(map[string]any)["children"].([]any)[0].(map[string]any)
+			n["thresholds"].([]any)[0].(map[string]any)["no_data"] = "yes"
+		}, "not of type [boolean]"},
+		{"a numeric skip reason", func(d map[string]any) {
+			n := d["run"].(map[string]any)["suites"].([]any)[0].(map[string]any)["children"].([]any)[0].(map[string]any)
+			n["thresholds"].([]any)[0].(map[string]any)["skip"] = 1.0
+		}, "not of type [string]"},
+		{"a string key flag", func(d map[string]any) {
+			n := d["run"].(map[string]any)["suites"].([]any)[0].(map[string]any)["children"].([]any)[0].(map[string]any)
+			n["metrics"].([]any)[0].(map[string]any)["key"] = "yes"
+		}, "not of type [boolean]"},
+		{"an unknown threshold field", func(d map[string]any) {
+			n := d["run"].(map[string]any)["suites"].([]any)[0].(map[string]any)["children"].([]any)[0].(map[string]any)
+			n["thresholds"].([]any)[0].(map[string]any)["verdict"] = "ok"
+		}, `unexpected property "verdict"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,7 +30,11 @@ func WriteText(w io.Writer, r *Run) error {
 	tw.printf("Pass Rate: %.2f%%\n", t.PassRate())
 	tw.printf("Total Duration: %d ms\n", c.Duration.Milliseconds())
 	if t.Thresholds > 0 {
-		tw.printf("Thresholds: %d passed, %d failed\n", t.Thresholds-t.ThresholdsFailed, t.ThresholdsFailed)
+		tw.printf("Thresholds: %d passed, %d failed", t.ThresholdsPassed(), t.ThresholdsFailed)
+		if t.ThresholdsSkipped > 0 {
+			tw.printf(", %d not judged", t.ThresholdsSkipped)
+		}
+		tw.printf("\n")
 	}
 	tw.printf("================================\n")
 	for _, w := range c.Warnings {
@@ -67,11 +71,7 @@ func writeTextNode(tw *errWriter, n *Node, indent string) {
 	if len(n.Thresholds) > 0 {
 		tw.printf("%sTHRESHOLDS\n", indent)
 		for _, th := range n.Thresholds {
-			win := ""
-			if th.Window > 0 {
-				win = " over " + fmtDur(th.Window)
-			}
-			tw.printf("%s  %s %s %s%s\n", indent, mark(th.Pass), dotted(th.Expr, 34), fmtValue(th.Measured, th.Unit), win)
+			tw.printf("%s  %s %s %s\n", indent, th.Mark(), dotted(th.Expr, 34), checkLine(th))
 		}
 	}
 	if len(n.Metrics) > 0 {

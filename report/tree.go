@@ -4,6 +4,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // Kind says where a node sits in the tree.
@@ -104,6 +106,10 @@ type Metric struct {
 	Unit   string  `json:"unit,omitempty"`
 	Value  float64 `json:"value"`
 	Better Better  `json:"better,omitempty"`
+	// Key marks the test's headline figure, the one its suite exists to
+	// measure (recovery time, memory slope, scaling factor): Digest shows
+	// it beside the standard columns.
+	Key bool `json:"key,omitempty"`
 }
 
 // Series is a value over time (interval snapshots): throughput, a latency
@@ -140,17 +146,12 @@ type XY struct {
 	Y float64 `json:"y"`
 }
 
-// ThresholdResult is one evaluated threshold: the expression as written, the
-// measured value it was compared with, and the verdict.
-type ThresholdResult struct {
-	Expr     string  `json:"expr"`
-	Measured float64 `json:"measured"`
-	Unit     string  `json:"unit,omitempty"`
-	Pass     bool    `json:"pass"`
-	// Window is the sliding window the value was measured over; zero means
-	// the whole test.
-	Window time.Duration `json:"window_ns,omitempty"`
-}
+// ThresholdResult is one judged pass criterion of a node: a threshold or a
+// suite's check, with the value it was judged on (in its Unit), the window,
+// the evidence and the outcome. It is verdict.Check: a check with no data
+// fails and shows as "no data", a skipped check (Skip set) is neither a
+// pass nor a failure.
+type ThresholdResult = verdict.Check
 
 // Assertions counts the checks a node made.
 type Assertions struct {
@@ -212,9 +213,34 @@ func (n *Node) AddMetric(name, unit string, v float64, better Better) *Node {
 	return n
 }
 
-// AddThreshold appends a threshold result and returns n for chaining.
+// AddKeyMetric appends a metric marked as the test's headline figure (Key)
+// and returns n for chaining.
+func (n *Node) AddKeyMetric(name, unit string, v float64, better Better) *Node {
+	n.Metrics = append(n.Metrics, Metric{Name: name, Unit: unit, Value: v, Better: better, Key: true})
+	return n
+}
+
+// KeyMetrics returns the node's headline metrics (those marked Key).
+func (n *Node) KeyMetrics() []Metric {
+	var out []Metric
+	for _, m := range n.Metrics {
+		if m.Key {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// AddThreshold appends a judged threshold and returns n for chaining.
 func (n *Node) AddThreshold(expr string, measured float64, unit string, pass bool) *Node {
 	n.Thresholds = append(n.Thresholds, ThresholdResult{Expr: expr, Measured: measured, Unit: unit, Pass: pass})
+	return n
+}
+
+// AddCheck appends checks (judged, without data, or skipped) and returns n
+// for chaining.
+func (n *Node) AddCheck(cs ...verdict.Check) *Node {
+	n.Thresholds = append(n.Thresholds, cs...)
 	return n
 }
 
@@ -263,10 +289,11 @@ func (r *Run) Walk(fn func(path []string, n *Node)) {
 // becomes the worst of its own and its children's (error over failed over
 // passed over skipped), so an explicit "passed" never hides a failed child;
 // a node with empty Status whose children were all skipped is skipped. A
-// passed node with a failing threshold or assertion fails. A leaf with no
-// Status, children, thresholds or assertions has no evidence of passing and
-// is skipped (with a message), never passed. It is idempotent; writers call
-// it on a copy.
+// passed node with a failing threshold (a check without data fails) or
+// assertion fails. A leaf with no Status, children, judged thresholds or
+// assertions has no evidence of passing and is skipped (with a message),
+// never passed; skipped thresholds are no evidence either way. It is
+// idempotent; writers call it on a copy.
 func (r *Run) Normalize() {
 	for _, s := range r.Suites {
 		normalize(s)
@@ -276,6 +303,17 @@ func (r *Run) Normalize() {
 // NoVerdict is the message of a leaf that Normalize skipped for lack of
 // anything to judge.
 const NoVerdict = "no verdict: no status, children, thresholds or assertions"
+
+// judged counts the node's thresholds that were judged (not skipped).
+func judged(n *Node) int {
+	k := 0
+	for _, t := range n.Thresholds {
+		if !t.Skipped() {
+			k++
+		}
+	}
+	return k
+}
 
 // statusRank orders verdicts from best to worst; an unknown status ranks
 // with passed so that a child's worse verdict still wins.
@@ -303,11 +341,11 @@ func normalize(n *Node) Status {
 	switch {
 	case n.Status == "" && anyChild:
 		n.Status = worst
-		if n.Status == StatusSkipped && (len(n.Thresholds) > 0 || n.Assertions.Passed+n.Assertions.Failed > 0) {
+		if n.Status == StatusSkipped && (judged(n) > 0 || n.Assertions.Passed+n.Assertions.Failed > 0) {
 			n.Status = StatusPassed // its own checks ran; they are judged below
 		}
 	case n.Status == "":
-		if len(n.Thresholds) == 0 && n.Assertions.Passed+n.Assertions.Failed == 0 {
+		if judged(n) == 0 && n.Assertions.Passed+n.Assertions.Failed == 0 {
 			n.Status = StatusSkipped
 			if n.Message == "" {
 				n.Message = NoVerdict
@@ -323,10 +361,13 @@ func normalize(n *Node) Status {
 	}
 	if n.Status == StatusPassed {
 		for _, t := range n.Thresholds {
-			if !t.Pass {
+			if t.Failed() {
 				n.Status = StatusFailed
 				if n.Message == "" {
 					n.Message = "threshold failed: " + t.Expr
+					if t.Unmeasured() {
+						n.Message += " (no data)"
+					}
 				}
 				break
 			}
@@ -343,10 +384,18 @@ func normalize(n *Node) Status {
 
 // Totals are the counts the text, Markdown and JUnit writers show. Tests
 // counts test and subtest nodes (what `go test -v` prints a verdict for).
+// Thresholds counts every check; ThresholdsFailed those that failed
+// (including checks without data), ThresholdsSkipped those not judged, so
+// Thresholds-ThresholdsFailed-ThresholdsSkipped passed.
 type Totals struct {
-	Tests, Passed, Failed, Skipped, Errors int
-	Assertions                             Assertions
-	Thresholds, ThresholdsFailed           int
+	Tests, Passed, Failed, Skipped, Errors          int
+	Assertions                                      Assertions
+	Thresholds, ThresholdsFailed, ThresholdsSkipped int
+}
+
+// ThresholdsPassed is the number of checks that were judged and passed.
+func (t Totals) ThresholdsPassed() int {
+	return t.Thresholds - t.ThresholdsFailed - t.ThresholdsSkipped
 }
 
 // PassRate is Passed/(Tests-Skipped) in percent; 0 when nothing ran.
@@ -367,7 +416,10 @@ func (r *Run) Totals() Totals {
 		t.Assertions.Failed += n.Assertions.Failed
 		for _, th := range n.Thresholds {
 			t.Thresholds++
-			if !th.Pass {
+			switch {
+			case th.Skipped():
+				t.ThresholdsSkipped++
+			case th.Failed():
 				t.ThresholdsFailed++
 			}
 		}

@@ -81,7 +81,10 @@ func (r *Run) Validate() error {
 			if th.Expr == "" {
 				add(path, "threshold without an expression")
 			}
-			if th.Pass && math.IsNaN(th.Measured) {
+			// A check marked NoData or Skip says itself that nothing was
+			// measured (and never passes); a bare NaN with Pass set is a
+			// producer's bug.
+			if th.Pass && math.IsNaN(th.Measured) && !th.NoData && !th.Skipped() {
 				add(path, "threshold %s passes on an unmeasured (NaN) value", th.Expr)
 			}
 		}

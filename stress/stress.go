@@ -5,12 +5,16 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/internal/tailbuf"
 	"github.com/mcpstress/mcpstress/mcptest"
+	"github.com/mcpstress/mcpstress/report"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options tune RunWith. The zero value is what Run uses.
@@ -20,15 +24,19 @@ type Options struct {
 	Context context.Context
 	// Client configures the lean client's sessions. A zero Timeout is set
 	// from the scenario's message timeout.
-	Client framework.ClientOptions
+	Client client.Options
 	// Server configures the embedded reference server, when one is started.
 	Server mcptest.Options
-	// NoFail returns problems in the summary without failing the test.
+	// NoFail returns problems in the summary without failing the test, for
+	// a test that judges the run itself (T.Judge) or a negative control
+	// that expects a criterion to fail. A broken request count
+	// (conservation) fails the test all the same: it is a defect of the
+	// instrument, never an expected result.
 	NoFail bool
 	// Progress is called after every interval (in addition to the -v line).
 	Progress func(framework.Progress)
 	// OnSample is called for every scheduled request (framework.RunOptions).
-	OnSample func(op string, outcome framework.Outcome, latency time.Duration)
+	OnSample func(op string, outcome client.Outcome, latency time.Duration)
 	// DeadlineMargin is how long before the test's deadline the run is
 	// stopped so the summary can still be produced; zero means 5% of the
 	// time left, at least 1 s and at most 30 s.
@@ -57,18 +65,30 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	if err := sc.Validate(); err != nil {
 		tb.Fatalf("stress: %v", err)
 	}
-	client := opts.Client
-	if client.Timeout == 0 {
-		client.Timeout = sc.Config.WithDefaults().MessageTimeout
+	copts := opts.Client
+	if copts.Timeout == 0 {
+		copts.Timeout = sc.Config.WithDefaults().MessageTimeout
 	}
 	// The stderr of stdio server processes goes into the summary (and so
 	// the report); other targets never write to it.
 	var stderr *tailbuf.Buffer
-	if client.Stderr == nil {
+	if copts.Stderr == nil {
 		stderr = tailbuf.New(serverStderrLimit)
-		client.Stderr = stderr
+		copts.Stderr = stderr
 	}
-	res := ResolveTarget(tb, target, client, opts.Server)
+	cfg := sc.Config.WithDefaults()
+	res := ResolveTarget(tb, target, copts, serverOptions(opts.Server, cfg))
+	onSample, progress := opts.OnSample, opts.Progress
+	if cfg.Prometheus {
+		exp := serveRunMetrics(tb, sc.Name, cfg.PrometheusPort)
+		defer func() {
+			if err := exp.Close(); err != nil {
+				tb.Errorf("stress: prometheus: %v", err)
+			}
+		}()
+		onSample = chainSamples(onSample, observer(exp))
+		progress = chainProgress(progress, func(p framework.Progress) { publishState(exp, p, sc.Rate) })
+	}
 
 	parent := opts.Context
 	if parent == nil {
@@ -83,13 +103,13 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	ropts := framework.RunOptions{
 		ServerPID: res.PID,
 		Logf:      tb.Logf,
-		OnSample:  opts.OnSample,
+		OnSample:  onSample,
 		Progress: func(p framework.Progress) {
 			if verbose {
 				tb.Logf("%s: %s", sc.Name, p)
 			}
-			if opts.Progress != nil {
-				opts.Progress(p)
+			if progress != nil {
+				progress(p)
 			}
 		},
 	}
@@ -102,6 +122,9 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 		sum.ServerStderr = stderr.String()
 	}
 	tb.Logf("%s", sum)
+	if err := sum.Conservation.Error(); err != nil {
+		tb.Errorf("stress: %s: %v", sc.Name, err)
+	}
 	if opts.NoFail {
 		return sum
 	}
@@ -109,9 +132,54 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 		tb.Errorf("stress: %v", err)
 	}
 	for _, p := range sum.Problems() {
+		if !sum.Conservation.Holds && strings.HasPrefix(p, "conservation") {
+			continue // reported above
+		}
 		tb.Errorf("stress: %s: %s", sc.Name, p)
 	}
 	return sum
+}
+
+// serverOptions are the embedded server's options for a run: the caller's,
+// with the scenario's listen backlog (Config.Backlog: the backlog of a
+// server the framework starts) unless the caller set one.
+func serverOptions(o mcptest.Options, cfg framework.Config) mcptest.Options {
+	if o.Backlog == 0 {
+		o.Backlog = cfg.Backlog
+	}
+	return o
+}
+
+// serveRunMetrics serves one run's metrics for Prometheus on 127.0.0.1:port
+// (Config.Prometheus and PrometheusPort), for a test that calls Run on its
+// own; the suites serve theirs with -prometheus.
+func serveRunMetrics(tb testing.TB, name string, port int) *report.Exporter {
+	tb.Helper()
+	reg := prometheus.NewRegistry()
+	exp, err := report.NewExporter(reg, report.ExporterOptions{Enabled: true, Suite: name, Port: port})
+	if err != nil {
+		tb.Fatalf("stress: prometheus: %v", err)
+	}
+	addr, err := exp.Serve(reg)
+	if err != nil {
+		tb.Fatalf("stress: prometheus: %v", err)
+	}
+	tb.Logf("%s: Prometheus metrics on http://%s/metrics", name, addr)
+	return exp
+}
+
+func chainSamples(a, b func(string, client.Outcome, time.Duration)) func(string, client.Outcome, time.Duration) {
+	if a == nil {
+		return b
+	}
+	return func(op string, o client.Outcome, d time.Duration) { a(op, o, d); b(op, o, d) }
+}
+
+func chainProgress(a, b func(framework.Progress)) func(framework.Progress) {
+	if a == nil {
+		return b
+	}
+	return func(p framework.Progress) { a(p); b(p) }
 }
 
 // runContext derives the run's context from the test's deadline, leaving a

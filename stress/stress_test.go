@@ -2,6 +2,10 @@ package stress_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -92,7 +96,50 @@ func TestRunStopsCleanlyOnSIGINT(t *testing.T) {
 	if !sum.Conservation.Holds {
 		t.Fatal(sum.Conservation.Error())
 	}
-	if !strings.Contains(sum.Aborted, "interrupt") || sum.Duration > 30*time.Second {
-		t.Errorf("aborted %q after %v; want stopped by the interrupt", sum.Aborted, sum.Duration)
+	if !strings.Contains(sum.Aborted, "interrupt") || sum.Duration() > 30*time.Second {
+		t.Errorf("aborted %q after %v; want stopped by the interrupt", sum.Aborted, sum.Duration())
+	}
+}
+
+// Config.Prometheus serves the run's metrics on Config.PrometheusPort while
+// stress.Run runs it: a scrape during the run sees the requests counted.
+func TestConfigPrometheusServesTheRunsMetrics(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	sc := framework.Scenario{Name: "prom", Sessions: 4, Rate: 200, Duration: 2 * time.Second,
+		Workload: framework.Workload{Ops: []framework.Operation{framework.CallTool("echo", map[string]any{"message": "hi"})}},
+		Config:   framework.Config{Prometheus: true, PrometheusPort: port, CollectionInterval: 250 * time.Millisecond}}
+	var mu sync.Mutex
+	var scraped string
+	stress.RunWith(t, "", sc, stress.Options{Progress: func(p framework.Progress) {
+		if p.Elapsed < time.Second {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if scraped != "" {
+			return
+		}
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+		if err != nil {
+			scraped = "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		scraped = string(b)
+	}})
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(scraped, `mcpstress_requests_total{`) || !strings.Contains(scraped, `suite="prom"`) {
+		t.Fatalf("the run's metrics were not served on port %d:\n%.2000s", port, scraped)
+	}
+	// Off by default: the same port serves nothing after the run.
+	if _, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port)); err == nil {
+		t.Error("the metrics endpoint outlived the run")
 	}
 }

@@ -18,6 +18,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/framework/profile"
+	"github.com/mcpstress/mcpstress/internal/modroot"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/report"
 )
 
@@ -46,7 +50,7 @@ type Suite struct {
 
 	mu       sync.Mutex
 	ready    bool
-	mode     framework.Mode
+	mode     profile.Mode
 	dir      string
 	started  time.Time
 	ctx      context.Context
@@ -67,11 +71,10 @@ func NewSuite(name string) *Suite {
 
 func newSuite(name string, fs *flag.FlagSet) *Suite {
 	s := &Suite{name: name, shared: map[string]*sharedEntry{}, recorded: map[*framework.Summary]bool{}}
-	port, _ := report.DefaultPort(name)
 	s.target = fs.String("target", "", "server under test: tcp://host:port, http://host:port/mcp, stdio:command args (default $"+TargetEnv+", then the embedded reference server in its own process)")
 	s.reportDir = fs.String("report-dir", "", "directory for the reports (default $"+ReportDirEnv+", then reports/"+name+"-<UTC time>/)")
 	s.prometheus = fs.Bool("prometheus", false, "serve the run's metrics for Prometheus on 127.0.0.1:-prometheus-port")
-	s.promPort = fs.Int("prometheus-port", port, "port of the -prometheus endpoint")
+	s.promPort = fs.Int("prometheus-port", 0, "port of the -prometheus endpoint (default: the suite profile's prometheus_port, the seed's per-suite port)")
 	return s
 }
 
@@ -91,7 +94,7 @@ func (s *Suite) run(m *testing.M) int {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	mode, err := framework.ModeFromEnv(testing.Short())
+	mode, err := profile.ModeFromEnv(testing.Short())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", s.name, err)
 		return 2
@@ -112,10 +115,8 @@ func (s *Suite) run(m *testing.M) int {
 		return 2
 	}
 	fmt.Printf("mcpstress %s suite: mode %s, target %s, reports in %s\n", s.name, s.mode, s.TargetLabel(), s.dir)
-	if dir, err := framework.ProfilesDir(); err == nil {
-		if pl, err := framework.LoadProfile(os.DirFS(dir), s.name, s.mode); err == nil {
-			fmt.Printf("plan: %s\n", pl)
-		}
+	if pl, err := profile.Load(s.name, s.mode); err == nil {
+		fmt.Printf("plan: %s\n", pl)
 	}
 
 	code := m.Run()
@@ -147,7 +148,7 @@ func (s *Suite) run(m *testing.M) int {
 
 // setup resolves the mode, target and report directory and starts the
 // builder (and the exporter when asked for).
-func (s *Suite) setup(ctx context.Context, mode framework.Mode, now time.Time) error {
+func (s *Suite) setup(ctx context.Context, mode profile.Mode, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mode, s.started, s.ctx = mode, now, ctx
@@ -156,7 +157,7 @@ func (s *Suite) setup(ctx context.Context, mode framework.Mode, now time.Time) e
 		s.dir = strings.TrimSpace(os.Getenv(ReportDirEnv))
 	}
 	if s.dir == "" {
-		s.dir = filepath.Join(moduleRoot(), "reports", s.name+"-"+now.UTC().Format("20060102T150405Z"))
+		s.dir = filepath.Join(modroot.Or("."), "reports", s.name+"-"+now.UTC().Format("20060102T150405Z"))
 	}
 	if abs, err := filepath.Abs(s.dir); err == nil {
 		s.dir = abs
@@ -168,7 +169,7 @@ func (s *Suite) setup(ctx context.Context, mode framework.Mode, now time.Time) e
 	s.builder = report.NewBuilder(id, now, report.DetectEnvironment(s.TargetLabel(), string(mode)), nil)
 	if *s.prometheus {
 		reg := prometheus.NewRegistry()
-		exp, err := report.NewExporter(reg, report.ExporterOptions{Enabled: true, Suite: s.name, Port: *s.promPort})
+		exp, err := report.NewExporter(reg, report.ExporterOptions{Enabled: true, Suite: s.name, Port: s.prometheusPort()})
 		if err != nil {
 			return err
 		}
@@ -183,23 +184,18 @@ func (s *Suite) setup(ctx context.Context, mode framework.Mode, now time.Time) e
 	return nil
 }
 
-// moduleRoot is the directory holding go.mod above the working directory
-// (a test runs in its package's directory), or the working directory.
-func moduleRoot() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "."
+// prometheusPort is -prometheus-port, else the suite profile's
+// prometheus_port (the seed's per-suite port), else report's default for
+// the suite name.
+func (s *Suite) prometheusPort() int {
+	if *s.promPort != 0 {
+		return *s.promPort
 	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return wd
-		}
-		dir = parent
+	if pl, err := profile.Load(s.name, s.mode); err == nil && pl.Profile.PrometheusPort > 0 {
+		return pl.Profile.PrometheusPort
 	}
+	port, _ := report.DefaultPort(s.name)
+	return port
 }
 
 // Target is the server under test as the user named it: -target, then
@@ -221,7 +217,7 @@ func (s *Suite) TargetLabel() string {
 
 // Mode is the mode the suite runs in (STRESS_TEST_MODE; -short caps it at
 // quick).
-func (s *Suite) Mode() framework.Mode {
+func (s *Suite) Mode() profile.Mode {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mode
@@ -260,15 +256,11 @@ func (s *Suite) Started() time.Time {
 	return s.started
 }
 
-// Plan loads the suite's profile (testdata/profiles/<suite>.json) for the
-// suite's mode; a missing or invalid profile fails the test.
-func (s *Suite) Plan(tb testing.TB) framework.Plan {
+// Plan loads the suite's profile (<suite>.json, embedded from
+// testdata/profiles or from $MCPSTRESS_PROFILES_DIR) for the suite's mode; a missing or invalid profile fails the test.
+func (s *Suite) Plan(tb testing.TB) profile.Plan {
 	tb.Helper()
-	dir, err := framework.ProfilesDir()
-	if err != nil {
-		tb.Fatalf("%s: %v", s.name, err)
-	}
-	pl, err := framework.LoadProfile(os.DirFS(dir), s.name, s.Mode())
+	pl, err := profile.Load(s.name, s.Mode())
 	if err != nil {
 		tb.Fatalf("%s: %v", s.name, err)
 	}
@@ -330,40 +322,12 @@ func Shared[T any](s *Suite, tb testing.TB, key string, fn func(tb testing.TB) T
 // Observer returns the per-request callback (stress.Options.OnSample) that
 // feeds the Prometheus exporter's request counters and latency histograms,
 // or nil when -prometheus is off (then the engine calls nothing per
-// request). Counters and histograms are looked up once per operation and
-// outcome.
-func (s *Suite) Observer() func(op string, outcome framework.Outcome, latency time.Duration) {
+// request).
+func (s *Suite) Observer() func(op string, outcome client.Outcome, latency time.Duration) {
 	s.mu.Lock()
 	exp := s.exporter
 	s.mu.Unlock()
-	if exp == nil {
-		return nil
-	}
-	type key struct {
-		op string
-		o  framework.Outcome
-	}
-	var (
-		mu    sync.RWMutex
-		bound = map[key]report.Bound{} // a struct key: no allocation per lookup
-	)
-	return func(op string, o framework.Outcome, latency time.Duration) {
-		if !framework.HasLatency(o) {
-			exp.CountRequests(op, o.String(), 1)
-			return
-		}
-		k := key{op, o}
-		mu.RLock()
-		b, ok := bound[k]
-		mu.RUnlock()
-		if !ok {
-			b = exp.Bind(op, o.String())
-			mu.Lock()
-			bound[k] = b
-			mu.Unlock()
-		}
-		b.Observe(latency)
-	}
+	return observer(exp)
 }
 
 // Progress returns a framework progress callback for the named test that
@@ -378,16 +342,9 @@ func (s *Suite) Progress(test string, offered float64) func(framework.Progress) 
 		s.mu.Unlock()
 		if b != nil {
 			b.Progress(s.name, test,
-				report.Metric{Name: MetricMessagesPerSecond, Unit: "msg/s", Value: p.Rate},
-				report.Metric{Name: MetricLatencyP95, Unit: "ms", Value: float64(p.P95) / float64(time.Millisecond)})
+				report.Metric{Name: judge.MetricMessagesPerSecond, Unit: "msg/s", Value: p.Rate},
+				report.Metric{Name: judge.MetricLatencyP95, Unit: "ms", Value: float64(p.P95) / float64(time.Millisecond)})
 		}
-		if exp == nil {
-			return
-		}
-		st := report.State{Sessions: p.Sessions, OfferedRate: offered, AchievedRate: p.Rate}
-		if r := p.Interval.Resources; r != nil && r.Server != nil {
-			st.ServerRSSBytes, st.ServerCPUPercent = r.Server.RSSBytes, r.Server.CPUPercent
-		}
-		exp.SetState(st)
+		publishState(exp, p, offered)
 	}
 }

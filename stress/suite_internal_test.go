@@ -13,7 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/framework/profile"
 	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 func newTestSuite(t *testing.T, args ...string) *Suite {
@@ -23,7 +26,7 @@ func newTestSuite(t *testing.T, args ...string) *Suite {
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.setup(context.Background(), framework.ModeQuick, time.Now()); err != nil {
+	if err := s.setup(context.Background(), profile.ModeQuick, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -37,8 +40,8 @@ func TestSuiteRewritesTheReportsAfterEveryTest(t *testing.T) {
 	}
 	t.Run("passes", func(t *testing.T) {
 		tr := s.Test(t)
-		tr.Check(Check{Expr: "p95 <= 102ms", Measured: 3, Unit: "ms", Pass: true})
-		tr.Check(Check{Expr: "memory growth", Skip: "server memory not observable"})
+		tr.Check(verdict.Check{Expr: "p95 <= 102ms", Measured: 3, Unit: "ms", Pass: true})
+		tr.Check(verdict.Check{Expr: "memory growth", Skip: "server memory not observable"})
 	})
 	// The reports exist as soon as the first test has ended.
 	first, err := os.ReadFile(filepath.Join(dir, "report.txt"))
@@ -142,23 +145,45 @@ func (f *fakeTB) finish() {
 	}
 }
 
-func TestAFailedCheckOrAnAbortedRunFailsTheTestAndTheReport(t *testing.T) {
+// goodRun is a summary of a run that did what it planned: every request
+// scheduled was answered and accounted for, every session opened.
+func goodRun(name string) *framework.Summary {
+	res := &framework.Result{Scenario: name, LoadDuration: time.Second, Scheduled: 10,
+		ByOp: map[string]framework.OutcomeCounts{"op": {OK: 10}}, Ramp: framework.RampStats{Requested: 2, Opened: 2}}
+	return framework.Summarize(res, nil)
+}
+
+func TestAFailedCheckOrAFailedRunFailsTheTestAndTheReport(t *testing.T) {
+	aborted := goodRun("b")
+	aborted.Aborted = "stopped: interrupt"
+	noSessions := framework.Summarize(&framework.Result{Scenario: "d", Ramp: framework.RampStats{Requested: 150, Failed: 150,
+		Errors: map[string]int{"connection refused": 150}}}, nil)
+	broken := goodRun("e")
+	broken.Conservation = framework.Conservation{Scheduled: 10, Accounted: 9}
+	passing := verdict.Check{Expr: "p95 <= 102ms", Measured: 1, Unit: "ms", Pass: true}
 	tests := []struct {
 		name   string
 		sum    *framework.Summary
-		checks []Check
+		checks []verdict.Check
 		errors int
 	}{
-		{"a failed check", &framework.Summary{Scenario: "a"}, []Check{{Expr: "p95 <= 102ms", Measured: 150, Unit: "ms"}}, 1},
-		{"an aborted run", &framework.Summary{Scenario: "b", Aborted: "stopped: interrupt"}, []Check{{Expr: "p95 <= 102ms", Measured: 1, Unit: "ms", Pass: true}}, 1},
-		{"a skipped check alone is no failure", &framework.Summary{Scenario: "c"}, []Check{{Expr: "memory", Skip: "not observable"}}, 0},
+		{"a failed check", goodRun("a"), []verdict.Check{{Expr: "p95 <= 102ms", Measured: 150, Unit: "ms"}}, 1},
+		{"a no-data check", goodRun("a"), []verdict.Check{verdict.NoDataCheck("error_rate < 0.1%", "error_rate", "%", "")}, 1},
+		{"an aborted run", aborted, []verdict.Check{passing}, 1},
+		// The test judging a shared run that opened no session fails even
+		// though its own checks pass: the run's checks are made by every
+		// test that judges it (nothing scheduled, no session opened).
+		{"a run that opened no session", noSessions, []verdict.Check{passing}, 2},
+		{"a run that lost a request", broken, []verdict.Check{passing}, 1},
+		{"no summary at all", nil, []verdict.Check{passing}, 1},
+		{"a skipped check alone is no failure", goodRun("c"), []verdict.Check{{Expr: "memory", Skip: "not observable"}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := newTestSuite(t, "-report-dir", dir)
 			tb := &fakeTB{name: "TestX"}
-			s.Test(tb).Record(tt.sum, tt.checks...)
+			s.Test(tb).Judge(tt.sum, tt.checks...)
 			tb.finish()
 			if len(tb.errors) != tt.errors {
 				t.Fatalf("errors %q, want %d", tb.errors, tt.errors)
@@ -184,32 +209,6 @@ func TestAFailedCheckOrAnAbortedRunFailsTheTestAndTheReport(t *testing.T) {
 	}
 }
 
-func TestSummaryNodeShowsTheLastServerStderrLines(t *testing.T) {
-	var b strings.Builder
-	for i := range stderrLines + 10 {
-		fmt.Fprintf(&b, "line %d\n", i)
-	}
-	n := SummaryNode("stdio", &framework.Summary{Scenario: "stdio", ServerStderr: b.String()}, time.Now(), false)
-	var got *report.Table
-	for i := range n.Tables {
-		if strings.HasPrefix(n.Tables[i].Title, "server stderr") {
-			got = &n.Tables[i]
-		}
-	}
-	if got == nil {
-		t.Fatalf("no stderr table in %+v", n.Tables)
-	}
-	if len(got.Rows) != stderrLines || got.Rows[0][0] != "line 10" || got.Rows[stderrLines-1][0] != fmt.Sprintf("line %d", stderrLines+9) {
-		t.Errorf("rows %v..%v (%d), want the last %d lines", got.Rows[0], got.Rows[len(got.Rows)-1], len(got.Rows), stderrLines)
-	}
-	quiet := SummaryNode("quiet", &framework.Summary{Scenario: "quiet", ServerStderr: " \n"}, time.Now(), false)
-	for _, tab := range quiet.Tables {
-		if strings.HasPrefix(tab.Title, "server stderr") {
-			t.Errorf("a blank stderr got a table: %+v", tab)
-		}
-	}
-}
-
 // The per-request observer the suites hand the engine must not allocate
 // once an operation and outcome are bound (it runs for every request).
 func TestObserverDoesNotAllocatePerRequest(t *testing.T) {
@@ -223,8 +222,8 @@ func TestObserverDoesNotAllocatePerRequest(t *testing.T) {
 	if observe == nil {
 		t.Fatal("no observer with the exporter on")
 	}
-	observe("tools/call/echo", framework.OK, time.Millisecond) // binds
-	if n := testing.AllocsPerRun(1000, func() { observe("tools/call/echo", framework.OK, time.Millisecond) }); n != 0 {
+	observe("tools/call/echo", client.OK, time.Millisecond) // binds
+	if n := testing.AllocsPerRun(1000, func() { observe("tools/call/echo", client.OK, time.Millisecond) }); n != 0 {
 		t.Errorf("%v allocations per observed request, want 0", n)
 	}
 	s.exporter = nil

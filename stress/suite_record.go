@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // T is one test's entry in the suite's report. Suite.Test returns it; when
@@ -36,11 +38,15 @@ func (s *Suite) Test(tb testing.TB) *T {
 	return t
 }
 
-// Record attaches a run's summary to the test: the seed's metrics, counts
-// and, the first time a summary is recorded in this process, its interval
-// series and histograms (tests that judge one shared run do not repeat
-// them). The checks are judged as in Check.
-func (t *T) Record(sum *framework.Summary, checks ...Check) {
+// Judge attaches a run's summary to the test and judges it: the seed's
+// metrics, counts and, the first time a summary is recorded in this
+// process, its interval series and histograms (tests that judge one shared
+// run do not repeat them); then the run's own checks (judge.RunChecks:
+// every request accounted for, every session opened, the plan completed),
+// so a run that failed fails every test that judges it, whichever test ran
+// it; then checks, as in Check. A nil summary (the run never started)
+// fails the test.
+func (t *T) Judge(sum *framework.Summary, checks ...verdict.Check) {
 	t.tb.Helper()
 	t.s.mu.Lock()
 	full := sum != nil && !t.s.recorded[sum]
@@ -49,7 +55,7 @@ func (t *T) Record(sum *framework.Summary, checks ...Check) {
 	}
 	started := t.s.started
 	t.s.mu.Unlock()
-	n := SummaryNode(t.tb.Name(), sum, started, full)
+	n := judge.SummaryNode(t.tb.Name(), sum, started, full)
 	if sum != nil && !full {
 		n.Warnings = append(n.Warnings, fmt.Sprintf("judges the shared run %q; its series are under the test that ran it", sum.Scenario))
 	}
@@ -63,40 +69,42 @@ func (t *T) Record(sum *framework.Summary, checks ...Check) {
 		t.node.AddCount(k, v)
 	}
 	t.mu.Unlock()
-	if sum != nil && sum.Aborted != "" {
-		// A run stopped early (a signal, the test deadline, an aborting
-		// threshold) is judged on part of its plan: it cannot pass.
-		t.Check(Check{Expr: "the run completed its planned duration", Measured: sum.LoadDuration.Seconds(), Unit: "s",
-			Detail: "aborted: " + sum.Aborted})
+	if sum == nil {
+		t.Check(verdict.NoDataCheck("the run produced a summary", "", "", "the run did not start"))
+	} else {
+		for _, c := range judge.RunChecks(sum) {
+			t.Check(c)
+		}
 	}
 	for _, c := range checks {
 		t.Check(c)
 	}
 }
 
-// Check records c and reports it in the test log; a failed check fails the
-// test (without stopping it). A skipped check is logged and reported as a
-// warning, never as a pass. It returns c.Pass.
-func (t *T) Check(c Check) bool {
+// Check records c and reports it in the test log; a failed check (no data
+// included) fails the test (without stopping it). A skipped check — one
+// that does not apply, with the reason — is logged and reported as a
+// warning, never as a pass. It returns c.Passed().
+func (t *T) Check(c verdict.Check) bool {
 	t.tb.Helper()
 	t.mu.Lock()
-	if c.Skip != "" {
+	if c.Skipped() {
 		t.node.Warnings = append(t.node.Warnings, fmt.Sprintf("not judged: %s: %s", c.Expr, c.Skip))
 	} else {
-		t.node.Thresholds = append(t.node.Thresholds, c.reportThreshold())
-		if c.Pass {
+		t.node.Thresholds = append(t.node.Thresholds, c)
+		if c.Passed() {
 			t.node.Assertions.Passed++
 		} else {
 			t.node.Assertions.Failed++
 		}
 	}
 	t.mu.Unlock()
-	if c.Skip == "" && !c.Pass {
+	if c.Failed() {
 		t.tb.Errorf("%s", c)
 	} else {
 		t.tb.Logf("%s", c)
 	}
-	return c.Pass
+	return c.Passed()
 }
 
 // Skip ends the test as skipped with reason, which the report keeps.
@@ -113,6 +121,14 @@ func (t *T) Metric(name, unit string, v float64, better report.Better) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.node.AddMetric(name, unit, v, better)
+}
+
+// KeyMetric adds the test's headline figure (recovery time, memory slope,
+// …): the one the demo's table and the report put beside its verdict.
+func (t *T) KeyMetric(name, unit string, v float64, better report.Better) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.AddKeyMetric(name, unit, v, better)
 }
 
 // Series adds a series to the test's node.
@@ -203,7 +219,7 @@ func (t *T) finish() {
 func failureMessage(n *report.Node) string {
 	var failed []string
 	for _, th := range n.Thresholds {
-		if !th.Pass {
+		if th.Failed() {
 			failed = append(failed, th.Expr)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/mcptest"
 )
 
@@ -18,16 +18,16 @@ const TargetEnv = "MCP_TARGET"
 // reference server when this package started it (its PID is sampled), nil
 // otherwise.
 type Resolved struct {
-	Target framework.Target
+	Target client.Target
 	Server *mcptest.Server
 	PID    int
 }
 
-// ResolveTarget turns a target string into a framework.Target: "" means
+// ResolveTarget turns a target string into a client.Target: "" means
 // $MCP_TARGET, and if that is empty too, the embedded reference server
 // started with server in its own process (stopped in tb.Cleanup). A bad
 // target fails the test at once.
-func ResolveTarget(tb testing.TB, target string, client framework.ClientOptions, server mcptest.Options) Resolved {
+func ResolveTarget(tb testing.TB, target string, copts client.Options, server mcptest.Options) Resolved {
 	tb.Helper()
 	if strings.TrimSpace(target) == "" {
 		target = strings.TrimSpace(os.Getenv(TargetEnv))
@@ -38,7 +38,7 @@ func ResolveTarget(tb testing.TB, target string, client framework.ClientOptions,
 		r.PID = r.Server.PID()
 		target = r.Server.Target()
 	}
-	t, err := framework.ParseTarget(target, client)
+	t, err := client.ParseTarget(target, copts)
 	if err != nil {
 		tb.Fatalf("stress: %v", err)
 	}

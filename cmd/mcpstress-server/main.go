@@ -5,10 +5,21 @@
 //	mcpstress-server -transport=http -addr=127.0.0.1:8080 -token=secret -http-response=sse
 //	mcpstress-server -transport=stdio
 //	mcpstress-server -transport=http -session-idle-timeout=2m -max-sessions=50000
+//	mcpstress-server -transport=tcp -addr=127.0.0.1:7000 -backlog=16384
+//	mcpstress-server -transport=tcp -slow-every=10 -slow-every-delay=50ms
 //
 // Legacy HTTP sessions expire after 10 minutes idle and at most 100,000 are
 // alive at once by default (beyond that initialize gets HTTP 503); a
 // negative -session-idle-timeout or -max-sessions lifts the limit.
+//
+// -backlog sets the listen(2) backlog of the MCP listener (Linux; the
+// kernel caps it at net.core.somaxconn, which is also the default), for
+// connection bursts larger than the default accept queue. -slow-every=k
+// with -slow-every-delay=d holds every answer on connections 0, k, 2k, …
+// (over HTTP: legacy sessions 0, k, 2k, …) for d longer: the negative
+// control of a message-distribution check. Like every fault it can also be
+// set at run time through the control endpoint (POST /faults with
+// {"slowEvery":k,"slowEveryDelay":<ns>}).
 //
 // Once serving, it prints "MCPTEST READY mcp=<target> control=<url> pid=<n>"
 // (to stderr for stdio) and runs until SIGINT or SIGTERM.

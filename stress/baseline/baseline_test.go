@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/report"
 	"github.com/mcpstress/mcpstress/stress"
 )
@@ -15,9 +16,9 @@ import (
 // mainRun is the baseline load (the profile's level for the suite's mode),
 // run once per process by whichever test asks first and judged by several
 // tests.
-func mainRun(t *testing.T) (plan, *framework.Summary) {
+func mainRun(t *testing.T) (figures, *framework.Summary) {
 	t.Helper()
-	p := loadPlan(t)
+	p := loadFigures(t)
 	key := "main/" + string(p.Mode) + "/" + suite.Target()
 	sum := stress.Shared(suite, t, key, func(tb testing.TB) *framework.Summary {
 		tb.Logf("plan: %s", p.Plan)
@@ -38,10 +39,10 @@ func mainRun(t *testing.T) (plan, *framework.Summary) {
 func TestBaseline150Connections(t *testing.T) {
 	tr := suite.Test(t)
 	p, sum := mainRun(t)
-	tr.Record(sum, throughputChecks(sum)...)
-	tr.Check(sessionsOpenedCheck(sum, p.level.Sessions, ""))
-	tr.Check(accountedCheck(sum))
-	tab := collectionPoints(p, sum)
+	// Judge checks that every session opened and every request is
+	// accounted for, as it does for every test judging this run.
+	tr.Judge(sum, append(throughputChecks(sum), judge.SessionsOpened(sum, p.level.Sessions))...)
+	tab := judge.CollectionPoints(sum, p.warmup)
 	tr.Table(tab)
 	t.Log(formatTable(tab))
 }
@@ -49,9 +50,9 @@ func TestBaseline150Connections(t *testing.T) {
 func TestBaselineMessageDistribution(t *testing.T) {
 	tr := suite.Test(t)
 	p, sum := mainRun(t)
-	tr.Record(sum)
+	tr.Judge(sum)
 	chk, u := distributionCheck(sum, p.distributionAlpha)
-	tr.Metric("session_count_cv", "", u.CV, report.BetterLower)
+	tr.KeyMetric("session_count_cv", "", u.CV, report.BetterLower)
 	tr.Metric("session_count_min", "", float64(u.Min), "")
 	tr.Metric("session_count_max", "", float64(u.Max), "")
 	tr.Metric("distribution_chi_square_p", "", u.PValue, "")
@@ -66,7 +67,7 @@ func TestBaselineLatencyPercentiles(t *testing.T) {
 	if len(checks) == 0 {
 		t.Fatal("the baseline profile defines no latency ceilings")
 	}
-	tr.Record(sum, checks...)
+	tr.Judge(sum, checks...)
 	u := sum.Latency.Uncorrected
 	t.Logf("uncorrected (from the actual send): p50 %v p95 %v p99 %v max %v; schedule lag p99 %v",
 		u.P50, u.P95, u.P99, u.Max, sum.Latency.Lag.P99)
@@ -75,12 +76,12 @@ func TestBaselineLatencyPercentiles(t *testing.T) {
 func TestBaselineErrorRate(t *testing.T) {
 	tr := suite.Test(t)
 	p, sum := mainRun(t)
-	tr.Record(sum, errorChecks(sum, p.level.ErrorRate)...)
+	tr.Judge(sum, errorChecks(sum, p.level.ErrorRate)...)
 }
 
 func TestBaselineMemoryStability(t *testing.T) {
 	tr := suite.Test(t)
-	p := loadPlan(t)
+	p := loadFigures(t)
 	if target := suite.Target(); target != "" {
 		// Only a server this suite started is a process whose memory it can
 		// read; a stdio target is a process per session.
@@ -99,11 +100,11 @@ func TestBaselineMemoryStability(t *testing.T) {
 			Context: suite.Context(), NoFail: true, Progress: suite.Progress(t.Name(), p.level.Rate), OnSample: suite.Observer(),
 		})
 	}
-	tr.Record(sum)
+	tr.Judge(sum)
 	checks, trend := memoryChecks(p, sum, suite.TargetLabel())
 	if trend.Samples > 0 {
 		tr.Metric("memory_slope_mb_per_s", "MB/s", trend.SlopeMBPerSecond, report.BetterLower)
-		tr.Metric("memory_growth_extrapolated_mb", "MB", trend.GrowthMB, report.BetterLower)
+		tr.KeyMetric("memory_growth_extrapolated_mb", "MB", trend.GrowthMB, report.BetterLower)
 		tr.Metric("memory_samples", "", float64(trend.Samples), "")
 	}
 	for _, c := range checks {
@@ -111,7 +112,7 @@ func TestBaselineMemoryStability(t *testing.T) {
 	}
 	// The growth criterion is the test: if it could not be judged the test
 	// is skipped with the reason, never passed.
-	if growth := checks[0]; growth.Skip != "" {
+	if growth := checks[0]; growth.Skipped() {
 		tr.Skip(growth.Skip)
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/mcptest"
 	"github.com/mcpstress/mcpstress/report"
-	"github.com/mcpstress/mcpstress/stress"
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // leakControlWindow bounds the memory window of the leak control, so that
@@ -38,7 +40,7 @@ const leakSettle = time.Second
 // rate (whatever -target says).
 func TestBaselineMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 	tr := suite.Test(t)
-	p := loadPlan(t)
+	p := loadFigures(t)
 	window := min(p.memoryWindow, leakControlWindow)
 
 	// The criterion as a rate: memory_growth_mb_max over
@@ -56,12 +58,12 @@ func TestBaselineMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 	if srv.PID() == 0 {
 		t.Fatal("the reference server has no PID to sample")
 	}
-	growth := func(name string, warmup time.Duration) (stress.Check, stress.MemoryTrend, *framework.Summary) {
+	growth := func(name string, warmup time.Duration) (verdict.Check, judge.MemoryTrend, *framework.Summary) {
 		t.Helper()
 		lp := p
 		lp.memoryWarmup, lp.memoryWindow = warmup, window
 		sum := loadOn(t, srv, p.scenario(name, warmup+window, 250*time.Millisecond))
-		tr.Record(sum)
+		tr.Judge(sum)
 		checks, trend := memoryChecks(lp, sum, srv.Target())
 		return checks[0], trend, sum
 	}
@@ -71,9 +73,9 @@ func TestBaselineMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 	// freshly released memory of an earlier leak.
 	clean, cleanTrend, cleanSum := growth("no-leak", p.memoryWarmup)
 	tr.Metric("no_leak_memory_slope_mb_per_s", "MB/s", cleanTrend.SlopeMBPerSecond, report.BetterLower)
-	tr.Check(stress.Check{
+	tr.Check(verdict.Check{
 		Expr:     "the memory growth check passes against the reference server without a leak",
-		Measured: clean.Measured, Unit: "MB", Pass: clean.Skip == "" && clean.Pass && cleanSum.Counts.Answered() > 0,
+		Measured: clean.Measured, Unit: "MB", Pass: clean.Passed() && cleanSum.Counts.Answered() > 0,
 		Detail: fmt.Sprintf("%s: %s%s; answered %d of %d scheduled", clean.Expr, clean.Detail, clean.Skip, cleanSum.Counts.Answered(), cleanSum.Scheduled),
 	})
 
@@ -98,9 +100,9 @@ func TestBaselineMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 	if want := calls * int64(leakPerCall); after.LeakedBytes != want {
 		t.Errorf("the server retained %d bytes for %d tools/call of %d bytes, want %d: the fault did not run as set", after.LeakedBytes, calls, leakPerCall, want)
 	}
-	tr.Check(stress.Check{
+	tr.Check(verdict.Check{
 		Expr:     fmt.Sprintf("the memory growth check FAILS against the same server leaking %d B per tools/call (%dx the criterion's rate)", leakPerCall, leakControlFactor),
-		Measured: leaky.Measured, Unit: "MB", Pass: leaky.Skip == "" && !leaky.Pass && leakySum.Counts.Answered() > 0,
+		Measured: leaky.Measured, Unit: "MB", Pass: leaky.Failed() && !leaky.Unmeasured() && leakySum.Counts.Answered() > 0,
 		Detail: fmt.Sprintf("%s: %s%s; server retained %.1f MB over %d calls", leaky.Expr, leaky.Detail, leaky.Skip, float64(after.LeakedBytes)/(1<<20), calls),
 	})
 	if err := srv.SetFaults(ctx, mcptest.Faults{}); err != nil {
@@ -112,7 +114,7 @@ func TestBaselineMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 // samples only a server it starts itself).
 func loadOn(t *testing.T, srv *mcptest.Server, sc framework.Scenario) *framework.Summary {
 	t.Helper()
-	tg, err := framework.ParseTarget(srv.Target(), framework.ClientOptions{Timeout: sc.Config.WithDefaults().MessageTimeout})
+	tg, err := client.ParseTarget(srv.Target(), client.Options{Timeout: sc.Config.WithDefaults().MessageTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

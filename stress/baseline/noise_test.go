@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpstress/mcpstress/internal/modroot"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/regression"
 	"github.com/mcpstress/mcpstress/stress"
 )
@@ -57,10 +59,10 @@ func TestCollectBaselineNoise(t *testing.T) {
 	// The corpus is of the embedded reference server: a target from the
 	// environment would silently make it a corpus of something else.
 	t.Setenv(stress.TargetEnv, "")
-	p := loadPlan(t)
+	p := loadFigures(t)
 	out := *noiseOut
 	if out == "" {
-		out = filepath.Join(moduleRoot(t), "testdata", "noise", "baseline_quick.json")
+		out = filepath.Join(modroot.Or("."), "testdata", "noise", "baseline_quick.json")
 	}
 	loadStart := loadAverage()
 	corpus := regression.NoiseCorpus{
@@ -115,7 +117,7 @@ func TestCollectBaselineNoise(t *testing.T) {
 // runBaselineNoise makes one run and returns the values of noiseMetrics. A
 // run that cannot give every metric (no server sample, nothing answered)
 // fails: a corpus with made-up values would be worse than none.
-func runBaselineNoise(t *testing.T, p plan, d time.Duration) []float64 {
+func runBaselineNoise(t *testing.T, p figures, d time.Duration) []float64 {
 	t.Helper()
 	const interval = 250 * time.Millisecond
 	sc := p.scenario("noise", p.warmup+d, interval)
@@ -125,7 +127,7 @@ func runBaselineNoise(t *testing.T, p plan, d time.Duration) []float64 {
 	}
 	from := sum.Start.Add(p.warmup)
 	to := sum.Start.Add(sum.LoadDuration)
-	w := aggregate(sum.Intervals, from, to)
+	w := judge.Aggregate(sum.Intervals, from, to)
 	var cpu float64
 	var cpuN int
 	for _, s := range sum.Intervals {
@@ -135,15 +137,15 @@ func runBaselineNoise(t *testing.T, p plan, d time.Duration) []float64 {
 		cpu += s.Resources.Self.CPUPercent
 		cpuN++
 	}
-	delivered := w.answered + w.errors + w.dropped
+	delivered := w.Answered + w.Errors + w.Dropped
 	var errs []string
-	if w.span < d/2 {
-		errs = append(errs, fmt.Sprintf("measured window only %v of %v", w.span, d))
+	if w.Span < d/2 {
+		errs = append(errs, fmt.Sprintf("measured window only %v of %v", w.Span, d))
 	}
-	if w.answered == 0 || w.hist.TotalCount() == 0 {
+	if w.Answered == 0 || w.Hist.TotalCount() == 0 {
 		errs = append(errs, "nothing answered in the measured window")
 	}
-	if math.IsNaN(w.rssMB) {
+	if math.IsNaN(w.RSSMB) {
 		errs = append(errs, "no server resource sample in the measured window")
 	}
 	if cpuN == 0 {
@@ -155,12 +157,12 @@ func runBaselineNoise(t *testing.T, p plan, d time.Duration) []float64 {
 	if len(errs) > 0 {
 		t.Fatalf("run unusable: %s", strings.Join(errs, "; "))
 	}
-	ms := func(q float64) float64 { return float64(w.hist.ValueAtQuantile(q)) / 1000 } // µs → ms
+	ms := func(q float64) float64 { return float64(w.Hist.ValueAtQuantile(q)) / 1000 } // µs → ms
 	return []float64{
-		float64(w.answered) / w.span.Seconds(),
+		float64(w.Answered) / w.Span.Seconds(),
 		ms(50), ms(95), ms(99),
-		float64(w.errors+w.dropped) / float64(delivered),
-		w.rssMB,
+		float64(w.Errors+w.Dropped) / float64(delivered),
+		w.RSSMB,
 		cpu / float64(cpuN),
 	}
 }
@@ -178,25 +180,6 @@ func nonDefaultNoiseFlags() []string {
 		}
 	})
 	return out
-}
-
-// moduleRoot is the directory holding go.mod above the package directory.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // loadAverage is /proc/loadavg's first three fields, or why not.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpstress/mcpstress/chaos"
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/mcptest"
 	"github.com/mcpstress/mcpstress/report"
 	"github.com/mcpstress/mcpstress/stress"
@@ -56,7 +57,7 @@ func proxied(ctx context.Context, target string) (*chaos.Proxy, string, error) {
 
 func TestBaselineRecoveryTime(t *testing.T) {
 	tr := suite.Test(t)
-	p := loadPlan(t)
+	p := loadFigures(t)
 	target := suite.Target()
 	if strings.HasPrefix(target, "stdio:") {
 		tr.Skip("recovery from dropped connections needs a network target: " + target + " runs a process per session")
@@ -98,7 +99,7 @@ func TestBaselineRecoveryTime(t *testing.T) {
 	ev := drop
 	mu.Unlock()
 	if ev.At.IsZero() {
-		tr.Record(sum)
+		tr.Judge(sum)
 		t.Fatalf("the run ended before the drop at T+%v (aborted: %q)", dropAfter, sum.Aborted)
 	}
 	t.Logf("fault: %s at T+%v", ev.Detail, ev.At.Sub(sum.Start).Round(time.Millisecond))
@@ -111,7 +112,7 @@ func TestBaselineRecoveryTime(t *testing.T) {
 		Window: recoverySlide, Fraction: recoveryFraction, BaselineFrom: sum.Start.Add(p.warmup),
 	})
 	if err != nil {
-		tr.Record(sum)
+		tr.Judge(sum)
 		t.Fatalf("recovery: %v", err)
 	}
 	// The reset itself is instantaneous; the band drawn on the charts spans
@@ -122,8 +123,8 @@ func TestBaselineRecoveryTime(t *testing.T) {
 		end = ev.At.Add(rec.Time)
 	}
 	tr.Fault(ev.Kind, ev.At, end, ev.Detail)
-	tr.Record(sum, recoveryCheck(rec, p.recoveryMax))
-	tr.Metric("recovery_time_s", "s", rec.Time.Seconds(), report.BetterLower)
+	tr.Judge(sum, judge.Recovery(rec, "dropping every connection", p.recoveryMax))
+	tr.KeyMetric("recovery_time_s", "s", rec.Time.Seconds(), report.BetterLower)
 	tr.Metric("first_interval_back_s", "s", rec.FirstBack.Seconds(), report.BetterLower)
 	tr.Metric("pre_drop_rate", "msg/s", rec.PreRate, report.BetterHigher)
 	tr.Metric("lowest_rate_after_drop", "msg/s", rec.MinRate, report.BetterHigher)

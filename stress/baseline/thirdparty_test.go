@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +15,9 @@ import (
 
 	"github.com/mcpstress/mcpstress/adapter"
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/internal/modroot"
+	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/report"
 	"github.com/mcpstress/mcpstress/stress"
 )
@@ -100,11 +102,11 @@ func thirdPartyServers() []thirdPartyServer {
 // installs it, or skips the test saying why it cannot run.
 func everythingEntry(t *testing.T, tr *stress.T) string {
 	t.Helper()
-	dir, err := framework.ProfilesDir() // <root>/testdata/profiles
-	if err != nil {
-		t.Fatal(err)
+	root, ok := modroot.Find()
+	if !ok {
+		tr.Skip("Node server-everything is looked up in the module's node_modules, and this binary runs outside a checkout")
 	}
-	entry, err := adapter.EverythingEntry(filepath.Dir(filepath.Dir(dir)))
+	entry, err := adapter.EverythingEntry(root)
 	if err != nil {
 		tr.Skip(fmt.Sprintf("Node server-everything unavailable: %v (run .ci/install-node-deps.sh, which needs node and npm)", err))
 	}
@@ -141,7 +143,7 @@ func TestBaselineThirdPartyServers(t *testing.T) {
 	if *stdioSessionsFlag < 0 {
 		t.Fatalf("-thirdparty-stdio-sessions must be >= 0, got %d", *stdioSessionsFlag)
 	}
-	p := loadPlan(t)
+	p := loadFigures(t)
 	var rows []*thirdPartyRow
 	for _, srv := range thirdPartyServers() {
 		row := &thirdPartyRow{server: srv.name}
@@ -164,7 +166,7 @@ func TestBaselineThirdPartyServers(t *testing.T) {
 
 // runThirdParty is one server's run: the suite's level and workload, the
 // baseline tests' checks, recorded into the report under this subtest.
-func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRow) {
+func runThirdParty(t *testing.T, p figures, srv thirdPartyServer, row *thirdPartyRow) {
 	tr := suite.Test(t)
 	t.Cleanup(func() {
 		if t.Skipped() && row.note == "" {
@@ -176,7 +178,7 @@ func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRo
 	requireWorkloadTools(t, target, workload())
 
 	sc := p.scenario("thirdparty/"+srv.name, 0, p.mainInterval())
-	var client framework.ClientOptions
+	var copts client.Options
 	if srv.stdio {
 		sc.ConnectConcurrency = stdioConnectConcurrency
 		if n := *stdioSessionsFlag; n > 0 && n < sc.Sessions {
@@ -187,7 +189,7 @@ func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRo
 			row.capped = fmt.Sprintf("capped from the profile's %d by -thirdparty-stdio-sessions=%d (each stdio session is a node process; =0 runs all of them), each pipelining %d requests so that %d may be in flight as with %d sessions",
 				sc.Sessions, n, pipe, n*pipe, sc.Sessions)
 			tr.Warn("sessions %s; the rate is the profile's %.0f msg/s", row.capped, sc.Rate)
-			sc.Sessions, sc.Pipeline, client.Pipeline = n, pipe, pipe
+			sc.Sessions, sc.Pipeline, copts.Pipeline = n, pipe, pipe
 		}
 	}
 	row.sessions = sc.Sessions
@@ -195,7 +197,7 @@ func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRo
 
 	sum := stress.RunWith(t, target, sc, stress.Options{
 		Context:  suite.Context(),
-		Client:   client,
+		Client:   copts,
 		NoFail:   true, // the checks below judge it
 		Progress: suite.Progress(t.Name(), sc.Rate),
 		OnSample: suite.Observer(),
@@ -207,27 +209,29 @@ func runThirdParty(t *testing.T, p plan, srv thirdPartyServer, row *thirdPartyRo
 	checks = append(checks, latencyChecks(sum)...)
 	checks = append(checks, errorChecks(sum, p.level.ErrorRate)...)
 	dist, u := distributionCheck(sum, p.distributionAlpha)
-	checks = append(checks, dist, sessionsOpenedCheck(sum, sc.Sessions, row.capped), accountedCheck(sum))
-	if sum.Aborted != "" {
-		row.failed++ // Record judges an aborted run as a failed check of its own
+	checks = append(checks, dist)
+	if row.capped != "" {
+		tr.Warn("sessions %s", row.capped)
 	}
-	for _, c := range checks {
+	// Judge makes the run's own checks (accounted, sessions opened,
+	// completed) too; the row counts them with the rest.
+	for _, c := range append(judge.RunChecks(sum), checks...) {
 		switch {
-		case c.Skip != "":
+		case c.Skipped():
 			row.unjudged++
-		case c.Pass:
+		case c.Passed():
 			row.passed++
 		default:
 			row.failed++
 		}
 	}
-	tr.Record(sum, checks...)
-	if dist.Skip == "" {
+	tr.Judge(sum, checks...)
+	if !dist.Unmeasured() {
 		tr.Metric("session_count_cv", "", u.CV, report.BetterLower)
 		tr.Metric("distribution_chi_square_p", "", u.PValue, "")
 	}
 	tr.Warn("memory stability not judged: %s", memoryUnjudged(srv))
-	tab := collectionPoints(p, sum)
+	tab := judge.CollectionPoints(sum, p.warmup)
 	tr.Table(tab)
 	t.Log(formatTable(tab))
 }
@@ -245,38 +249,13 @@ func memoryUnjudged(srv thirdPartyServer) string {
 	}
 }
 
-// sessionsOpenedCheck: every planned session open (TestBaseline150Connections
-// makes the same check inline).
-func sessionsOpenedCheck(sum *framework.Summary, want int, capped string) stress.Check {
-	c := stress.Check{
-		Expr:     fmt.Sprintf("sessions opened == %d", want),
-		Measured: float64(sum.Ramp.Opened),
-		Pass:     sum.Ramp.Opened == want,
-		Detail:   fmt.Sprintf("%d of %d opened; errors: %v", sum.Ramp.Opened, sum.Ramp.Requested, sum.Ramp.Errors),
-	}
-	if capped != "" {
-		c.Detail += "; " + capped
-	}
-	return c
-}
-
-// accountedCheck: scheduled == ok + errors + dropped + cancelled
-func accountedCheck(sum *framework.Summary) stress.Check {
-	return stress.Check{
-		Expr:     "every request accounted for (scheduled == ok + errors + dropped + cancelled)",
-		Measured: float64(sum.Conservation.Accounted),
-		Pass:     sum.Conservation.Holds,
-		Detail:   fmt.Sprintf("%d scheduled, %d accounted", sum.Conservation.Scheduled, sum.Conservation.Accounted),
-	}
-}
-
 // requireWorkloadTools checks, before any load, that the server lists every
 // tool the workload calls with every argument the workload sends and every
 // argument the tool requires, so a mismatch is one clear failure instead of
 // 25,000 tool errors.
 func requireWorkloadTools(t *testing.T, target string, wl framework.Workload) {
 	t.Helper()
-	tgt, err := framework.ParseTarget(target, framework.ClientOptions{})
+	tgt, err := client.ParseTarget(target, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,8 +277,8 @@ func requireWorkloadTools(t *testing.T, target string, wl framework.Workload) {
 		if cursor != "" {
 			params, _ = json.Marshal(map[string]string{"cursor": cursor})
 		}
-		r := sess.Call(ctx, framework.Request{Method: framework.MethodToolsList, Params: params})
-		if r.Outcome != framework.OK {
+		r := sess.Call(ctx, client.Request{Method: framework.MethodToolsList, Params: params})
+		if r.Outcome != client.OK {
 			t.Fatalf("preflight: tools/list on %s: %s: %v", target, r.Outcome, r.Err)
 		}
 		var res struct {
@@ -357,7 +336,7 @@ func mapKeys[V any](m map[string]V) []string {
 }
 
 // thirdPartyTable is the summary: one row per server.
-func thirdPartyTable(p plan, rows []*thirdPartyRow) report.Table {
+func thirdPartyTable(p figures, rows []*thirdPartyRow) report.Table {
 	tab := report.Table{
 		Title: fmt.Sprintf("baseline against third-party servers: %s mode, offered %.0f msg/s for %v per server; latency corrected for coordinated omission",
 			p.Mode, p.level.Rate, p.Duration.D()),

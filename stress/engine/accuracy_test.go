@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/profile"
 	"github.com/mcpstress/mcpstress/mcptest"
 	"github.com/mcpstress/mcpstress/stress"
 )
@@ -19,9 +20,9 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func mode(t *testing.T) framework.Mode {
+func mode(t *testing.T) profile.Mode {
 	t.Helper()
-	m, err := framework.ModeFromEnv(testing.Short())
+	m, err := profile.ModeFromEnv(testing.Short())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +34,11 @@ func echoWorkload() framework.Workload {
 }
 
 // TestOpenLoopAccuracy: at 5,000 req/s for 10 s (3 s in quick mode) over the
-// seeds' 150 sessions, the achieved rate is within 1% of the offered one,
-// every request accounted for.
+// seeds' 150 sessions, the executor schedules and the server answers within
+// 1% of the offered rate, every request accounted for.
 func TestOpenLoopAccuracy(t *testing.T) {
 	d := 10 * time.Second
-	if mode(t) == framework.ModeQuick {
+	if mode(t) == profile.ModeQuick {
 		d = 3 * time.Second
 	}
 	const rate = 5000
@@ -56,8 +57,11 @@ func TestOpenLoopAccuracy(t *testing.T) {
 	sum := stress.Run(t, "", sc)
 	t.Logf("offered %.1f/s scheduled %.1f/s achieved %.1f/s; lag p99 %v max %v; dropped %d",
 		sum.OfferedRate, sum.ScheduledRate, sum.AchievedRate, sum.Latency.Lag.P99, sum.Latency.Lag.Max, sum.Counts.Dropped)
-	if sum.OfferedRate != rate {
-		t.Errorf("offered %v/s, want %d/s", sum.OfferedRate, rate)
+	// The pacer's own arithmetic (offered = rate) is the pacer's unit
+	// tests' business; here the executor must actually schedule what was
+	// offered, on time, and the server's answers must keep up.
+	if dev := math.Abs(sum.ScheduledRate-sum.OfferedRate) / sum.OfferedRate; dev > 0.01 {
+		t.Errorf("scheduled %.1f/s is %.2f%% off the offered %.1f/s (want within 1%%)", sum.ScheduledRate, 100*dev, sum.OfferedRate)
 	}
 	if dev := math.Abs(sum.AchievedRate-sum.OfferedRate) / sum.OfferedRate; dev > 0.01 {
 		t.Errorf("achieved %.1f/s is %.2f%% off the offered %.1f/s (want within 1%%)", sum.AchievedRate, 100*dev, sum.OfferedRate)
@@ -71,7 +75,7 @@ func TestOpenLoopAccuracy(t *testing.T) {
 // send does not: corrected p99 shows the stall, uncorrected p99 does not.
 func TestCoordinatedOmission(t *testing.T) {
 	d, stallAt := 10*time.Second, 4*time.Second
-	if mode(t) == framework.ModeQuick {
+	if mode(t) == profile.ModeQuick {
 		d, stallAt = 5*time.Second, 2*time.Second
 	}
 	const stall = time.Second

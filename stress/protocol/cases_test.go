@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/wire"
 )
 
@@ -135,6 +136,9 @@ func TestEveryCaseIsComplete(t *testing.T) {
 	}
 }
 
+// TestParseTarget: target strings are parsed by client.ParseTarget alone;
+// the suite takes what it parsed (a loopback network address, or a stdio
+// command) and refuses the rest with the reason.
 func TestParseTarget(t *testing.T) {
 	cases := []struct {
 		in      string
@@ -146,30 +150,48 @@ func TestParseTarget(t *testing.T) {
 		{"http://localhost:9000/mcp", HTTP, ""},
 		{"stdio:node index.js stdio", Stdio, ""},
 		{"", "", "empty target"},
-		{"stdio:", "", "empty stdio command"},
+		{"stdio:", "", "stdio command is empty"},
 		{"tcp://10.0.0.1:9000", "", "not a loopback"},
 		{"http://example.com/mcp", "", "not a loopback"},
-		{"tcp://127.0.0.1", "", "no port"},
-		{"ftp://127.0.0.1:21", "", "unknown scheme"},
+		{"tcp://127.0.0.1", "", "want host:port"},
+		{"ftp://127.0.0.1:21", "", "scheme \"ftp\""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseTarget(tc.in)
+			tgt, err := client.ParseTarget(tc.in, client.Options{})
+			var got wireTarget
+			if err == nil {
+				got, err = newWireTarget(tgt)
+			}
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("ParseTarget(%q) error = %v, want %q", tc.in, err, tc.wantErr)
+					t.Fatalf("target %q: error = %v, want %q", tc.in, err, tc.wantErr)
+				}
+				if (Config{Target: tgt}).Validate() == nil {
+					t.Fatalf("Config.Validate accepts target %q", tc.in)
 				}
 				return
 			}
-			if err != nil || got.Kind != tc.kind || got.String() != tc.in {
-				t.Fatalf("ParseTarget(%q) = %+v, %v", tc.in, got, err)
+			if err != nil || got.kind != tc.kind || tgt.String() != tc.in {
+				t.Fatalf("target %q = %+v (%v), %v", tc.in, got, tgt, err)
 			}
 		})
+	}
+	tgt, err := client.ParseTarget(`stdio:sh -c "exec cat"`, client.Options{Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := newWireTarget(tgt); err != nil || got.stdio == nil || got.stdio.Args[1] != "exec cat" {
+		t.Errorf("quoted stdio command: %+v, %v", got, err)
+	}
+	tgt, _ = client.ParseTarget("http://127.0.0.1:9000/mcp", client.Options{Token: "s3cret"})
+	if got, _ := newWireTarget(tgt); got.token != "s3cret" {
+		t.Errorf("token %q, want the target's Options.Token", got.token)
 	}
 }
 
 func TestConfigValidateReportsEveryProblem(t *testing.T) {
-	err := Config{Target: Target{Kind: "udp"}, Generations: []string{"1999"}, ReplyWait: -1,
+	err := Config{Target: nil, Generations: []string{"1999"}, ReplyWait: -1,
 		OversizeBytes: -1, Load: LoadConfig{Sessions: 100, Rate: -1}}.Validate()
 	if err == nil {
 		t.Fatal("Validate() = nil")

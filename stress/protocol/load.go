@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // LoadConfig is the background load of valid calls that runs on other
@@ -17,7 +17,8 @@ import (
 type LoadConfig struct {
 	// Sessions is the number of load sessions (for stdio: processes).
 	Sessions int
-	// Rate is the calls per second of each session; 50 when zero.
+	// Rate is the calls per second of each session, at most: after each
+	// answer a session pauses 1/Rate before its next call. 50 when zero.
 	Rate float64
 	// MaxCalls bounds the calls of each session; 100000 when zero.
 	MaxCalls int
@@ -50,111 +51,161 @@ type LoadStats struct {
 	FirstError string `json:"first_error,omitempty"`
 }
 
-// startLoad starts the load sessions on the project's lean client
-// (framework.ParseTarget), each in generation gen; the returned function
-// stops them and returns their totals.
-func startLoad(parent context.Context, p *prober, gen string, cfg LoadConfig, wait, startup time.Duration) func() LoadStats {
+// loadScenario is the background load as the engine runs it: tools/list on
+// cfg.Sessions sessions in the closed model, each session pausing 1/Rate
+// after an answer, for as long as MaxCalls calls per session take at that
+// pace (the cases stop it long before). The closed model, because the load
+// is judged on the calls it sent being answered: a case that stalls the
+// server delays the load's next calls instead of dropping them.
+func loadScenario(cfg LoadConfig, wait time.Duration) framework.Scenario {
 	if cfg.Rate == 0 {
 		cfg.Rate = 50
 	}
 	if cfg.MaxCalls == 0 {
 		cfg.MaxCalls = 100000
 	}
-	ctx, cancel := context.WithCancel(parent)
-	total := LoadStats{Workers: cfg.Sessions}
-	target, err := framework.ParseTarget(p.target.String(), framework.ClientOptions{
-		Protocol:       gen,
-		Token:          p.target.Token,
-		Timeout:        wait,
-		ConnectTimeout: wait + startup,
-	})
-	if err != nil {
-		cancel()
-		total.FirstError = "load client: " + err.Error()
-		return func() LoadStats { return total }
-	}
-	var (
-		wg sync.WaitGroup
-		mu sync.Mutex
-	)
-	interval := time.Duration(float64(time.Second) / cfg.Rate)
-	for range cfg.Sessions {
-		wg.Go(func() {
-			st := loadWorker(ctx, target, interval, cfg.MaxCalls)
-			mu.Lock()
-			defer mu.Unlock()
-			total.Calls += st.Calls
-			total.Answered += st.Answered
-			total.Failed += st.Failed
-			total.Cancelled += st.Cancelled
-			total.Reopened += st.Reopened
-			if total.FirstError == "" {
-				total.FirstError = st.FirstError
-			}
-		})
-	}
-	return func() LoadStats {
-		cancel()
-		wg.Wait()
-		if c, ok := target.(io.Closer); ok {
-			c.Close()
-		}
-		return total
+	think := time.Duration(float64(time.Second) / cfg.Rate)
+	dur := time.Duration(min(float64(cfg.MaxCalls)*float64(think), float64(365*24*time.Hour)))
+	return framework.Scenario{
+		Name:           "protocol background load",
+		Model:          framework.ClosedModel,
+		Sessions:       cfg.Sessions,
+		ThinkTime:      think,
+		Duration:       max(dur, think),
+		Workload:       framework.Workload{Ops: []framework.Operation{framework.ListTools()}},
+		AllowEarlyStop: true, // the end of the case table stops it
+		Config:         framework.Config{MessageTimeout: wait},
 	}
 }
 
-// loadWorker calls tools/list on its own session at a fixed interval until
-// ctx ends or maxCalls are made. A failed call reopens the session.
-func loadWorker(ctx context.Context, target framework.Target, interval time.Duration, maxCalls int) LoadStats {
-	var st LoadStats
-	fail := func(what string) {
-		st.Failed++
-		if st.FirstError == "" {
-			st.FirstError = what
+// startLoad starts the background load on the framework's engine
+// (framework.Run), with the lean client's sessions in generation gen; the
+// returned function stops it and returns its accounting.
+func startLoad(parent context.Context, target client.Target, gen string, cfg LoadConfig, wait, startup time.Duration) func() LoadStats {
+	lt, err := loadTarget(target, gen, wait, startup)
+	if err != nil {
+		st := LoadStats{Workers: cfg.Sessions, FirstError: "load client: " + err.Error()}
+		return func() LoadStats { return st }
+	}
+	sc := loadScenario(cfg, wait)
+	ctx, cancel := context.WithCancel(parent)
+	done := make(chan LoadStats, 1)
+	go func() {
+		sum, err := framework.Run(ctx, lt, sc, framework.RunOptions{})
+		done <- lt.stats(cfg.Sessions, sum, err)
+	}()
+	return func() LoadStats {
+		cancel()
+		st := <-done
+		if c, ok := lt.Target.(io.Closer); ok {
+			c.Close() // an HTTP target's idle connections
+		}
+		return st
+	}
+}
+
+// loadTarget returns a fresh target for the background load: t's server
+// and options, with the protocol generation pinned to gen, each call bounded
+// by wait and each connect by wait plus the start-up of a stdio process.
+func loadTarget(t client.Target, gen string, wait, startup time.Duration) (*loadClient, error) {
+	adjust := func(o client.Options) client.Options {
+		o.Protocol, o.Timeout, o.ConnectTimeout = gen, wait, wait+startup
+		return o
+	}
+	var lt client.Target
+	switch t := t.(type) {
+	case *client.TCPTarget:
+		lt = &client.TCPTarget{Addr: t.Addr, Options: adjust(t.Options)}
+	case *client.HTTPTarget:
+		lt = &client.HTTPTarget{URL: t.URL, Options: adjust(t.Options)}
+	case *client.StdioTarget:
+		lt = &client.StdioTarget{Command: t.Command, Args: t.Args, Env: t.Env, Dir: t.Dir, Options: adjust(t.Options)}
+	default:
+		return nil, fmt.Errorf("target kind %T", t)
+	}
+	return &loadClient{Target: lt}, nil
+}
+
+// loadClient is the load's target: it keeps the sessions it made, for their
+// reconnect counts, and the first failure's text, which the engine's counts
+// do not carry.
+type loadClient struct {
+	client.Target
+
+	mu          sync.Mutex
+	sessions    []client.Session
+	connectFail int // sessions that failed to open while the load ran
+	first       string
+}
+
+func (c *loadClient) Connect(ctx context.Context) (client.Session, error) {
+	s, err := c.Target.Connect(ctx)
+	if err != nil {
+		if ctx.Err() == nil { // else the load was stopped while it opened
+			c.note("connect: " + err.Error())
+			c.mu.Lock()
+			c.connectFail++
+			c.mu.Unlock()
+		}
+		return nil, err
+	}
+	c.mu.Lock()
+	c.sessions = append(c.sessions, s)
+	c.mu.Unlock()
+	return loadSession{s, c}, nil
+}
+
+func (c *loadClient) note(what string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == "" {
+		c.first = what
+	}
+}
+
+type loadSession struct {
+	client.Session
+	c *loadClient
+}
+
+func (s loadSession) Call(ctx context.Context, req client.Request) client.Response {
+	r := s.Session.Call(ctx, req)
+	if r.Outcome != client.OK {
+		switch err := ctx.Err(); {
+		case errors.Is(err, context.Canceled): // the load's stop, not a failure
+		case err != nil: // the engine's per-call deadline
+			s.c.note(fmt.Sprintf("%v: %v", client.Timeout, err))
+		default:
+			s.c.note(fmt.Sprintf("%v: %v", r.Outcome, r.Err))
 		}
 	}
-	var sess framework.Session
-	defer func() {
-		if sess != nil {
-			sess.Close()
+	return r
+}
+
+// stats turns the engine's summary into the load's accounting: every
+// request the engine scheduled, and every session that failed to open (a
+// call that could not be made), is answered, failed or cancelled.
+func (c *loadClient) stats(workers int, sum *framework.Summary, err error) LoadStats {
+	st := LoadStats{Workers: workers}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st.FirstError = c.first
+	if sum == nil { // an invalid scenario: nothing ran
+		st.FirstError = "load: " + err.Error()
+		return st
+	}
+	n := sum.Counts
+	st.Calls = int(sum.Scheduled) + c.connectFail
+	st.Answered = int(n.OK)
+	st.Failed = int(n.ToolError+n.RPCError+n.TransportError+n.Timeout+n.Dropped) + c.connectFail
+	st.Cancelled = int(n.Cancelled)
+	for _, s := range c.sessions {
+		if cs, ok := s.(client.ClientSession); ok {
+			st.Reopened += int(cs.Reconnects())
 		}
-	}()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	req := framework.Request{Method: "tools/list", Params: json.RawMessage(`{}`)}
-	for st.Calls < maxCalls {
-		select {
-		case <-ctx.Done():
-			return st
-		case <-tick.C:
-		}
-		if sess == nil {
-			var err error
-			sess, err = target.Connect(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return st
-				}
-				st.Calls++
-				fail("connect: " + err.Error())
-				sess = nil
-				continue
-			}
-		}
-		resp := sess.Call(ctx, req)
-		st.Calls++
-		if resp.Outcome == framework.Cancelled || (ctx.Err() != nil && resp.Outcome != framework.OK) {
-			st.Cancelled++ // stopped mid-call: not a server failure
-			return st
-		}
-		if resp.Outcome == framework.OK {
-			st.Answered++
-			continue
-		}
-		fail(fmt.Sprintf("%v: %v", resp.Outcome, resp.Err))
-		sess.Close()
-		sess = nil
-		st.Reopened++
+	}
+	if st.FirstError == "" && err != nil && !errors.Is(err, framework.ErrNoSessions) {
+		st.FirstError = "load: " + err.Error() // a broken count, which Unaccounted shows
 	}
 	return st
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/adapter"
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // TestRunAgainstInProcessServers runs the whole table, under a small
@@ -45,7 +46,7 @@ func TestRunAgainstInProcessServers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tgt, err := ParseTarget(tc.serve(t))
+			tgt, err := client.ParseTarget(tc.serve(t), client.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,13 +9,19 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/wire"
 )
 
 // Config is one run of the case table against one target.
 type Config struct {
-	// Target is the server under test.
-	Target Target
+	// Target is the server under test, from client.ParseTarget: a loopback
+	// tcp:// or http:// target, or a stdio: command (whose processes
+	// StartProcess spawns, with the target's Env, Dir and process cap). Its
+	// Options.Token is the bearer token of HTTP requests: when set, the
+	// auth cases run. The background load's sessions are made with its
+	// options, the run setting their generation and timeouts.
+	Target client.Target
 	// Generations to try, of Legacy and Modern; both when empty. A
 	// generation the server does not serve is reported and its cases
 	// skipped.
@@ -41,10 +47,8 @@ type Config struct {
 // Validate reports every problem with c at once.
 func (c Config) Validate() error {
 	var errs []error
-	switch c.Target.Kind {
-	case TCP, HTTP, Stdio:
-	default:
-		errs = append(errs, fmt.Errorf("protocol: target kind %q (want tcp, http or stdio)", c.Target.Kind))
+	if _, err := newWireTarget(c.Target); err != nil {
+		errs = append(errs, err)
 	}
 	for _, g := range c.Generations {
 		if g != Legacy && g != Modern {
@@ -79,7 +83,7 @@ func (c Config) withDefaults() Config {
 	if c.StartupWait == 0 {
 		c.StartupWait = 30 * time.Second
 	}
-	if c.Target.Kind != Stdio {
+	if _, stdio := c.Target.(*client.StdioTarget); !stdio {
 		c.StartupWait = 0 // only spawned processes have a start-up
 	}
 	if c.Cases == nil {
@@ -97,9 +101,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	cfg = cfg.withDefaults()
+	wt, _ := newWireTarget(cfg.Target) // checked by Validate
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	defer tr.CloseIdleConnections()
-	p := &prober{target: cfg.Target, hc: &http.Client{Transport: tr}}
+	p := &prober{target: wt, hc: &http.Client{Transport: tr}}
 	rep := Report{Target: cfg.Target.String()}
 
 	var gens []string
@@ -125,12 +130,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	var stopLoad func() LoadStats
 	if cfg.Load.Sessions > 0 {
-		stopLoad = startLoad(ctx, p, gens[0], cfg.Load, cfg.ReplyWait, cfg.StartupWait)
+		stopLoad = startLoad(ctx, cfg.Target, gens[0], cfg.Load, cfg.ReplyWait, cfg.StartupWait)
 	}
 	for _, g := range cfg.Generations {
 		for _, c := range cfg.Cases {
-			st := Setting{Kind: cfg.Target.Kind, Gen: g, Token: cfg.Target.Token != "", Sessions: sessions, OversizeBytes: cfg.OversizeBytes}
-			row := Row{Case: c.Name, Category: c.Category, Transport: cfg.Target.Kind, Generation: g}
+			st := Setting{Kind: wt.kind, Gen: g, Token: wt.token != "", Sessions: sessions, OversizeBytes: cfg.OversizeBytes}
+			row := Row{Case: c.Name, Category: c.Category, Transport: wt.kind, Generation: g}
 			if !slices.Contains(gens, g) {
 				row.Expected, row.Got, row.Verdict = c.Expect(st), "generation not served", VerdictSkipped
 			} else if why := c.Applies(st); why != "" {

@@ -25,7 +25,7 @@ const (
 
 // prober holds what every probe session of one run shares.
 type prober struct {
-	target Target
+	target wireTarget
 	hc     *http.Client
 	ids    atomic.Int64
 }
@@ -81,14 +81,14 @@ func (p *prober) nextID() int64 { return 1000 + p.ids.Add(1) }
 func (p *prober) open(ctx context.Context, gen string, handshake bool) (*session, error) {
 	s := &session{p: p, gen: gen, version: gen}
 	var err error
-	switch p.target.Kind {
+	switch p.target.kind {
 	case TCP:
-		s.conn, err = dialTCP(ctx, p.target.Addr)
+		s.conn, err = dialTCP(ctx, p.target.addr)
 	case Stdio:
-		s.conn, err = spawnStdio(p.target.Command, p.target.Env)
+		s.conn, err = startStdio(p.target.stdio)
 	case HTTP:
 	default:
-		err = fmt.Errorf("protocol: unknown target kind %q", p.target.Kind)
+		err = fmt.Errorf("protocol: unknown target kind %q", p.target.kind)
 	}
 	if err != nil {
 		return nil, err
@@ -111,11 +111,11 @@ func (s *session) close() {
 		// hung server must not hold the probe.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, s.p.target.URL, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, s.p.target.url, nil)
 		if err == nil {
 			req.Header.Set(wire.HeaderSessionID, s.sid)
-			if s.p.target.Token != "" {
-				req.Header.Set("Authorization", "Bearer "+s.p.target.Token)
+			if s.p.target.token != "" {
+				req.Header.Set("Authorization", "Bearer "+s.p.target.token)
 			}
 			if resp, err := s.p.hc.Do(req); err == nil {
 				resp.Body.Close()
@@ -217,8 +217,8 @@ func (s *session) send(ctx context.Context, ex exchange) (Answer, string) {
 		return Answer{Msg: &m}, ""
 	}
 	h := http.Header{}
-	if s.p.target.Token != "" {
-		h.Set("Authorization", "Bearer "+s.p.target.Token)
+	if s.p.target.token != "" {
+		h.Set("Authorization", "Bearer "+s.p.target.token)
 	}
 	switch s.gen {
 	case Legacy:
@@ -240,7 +240,7 @@ func (s *session) send(ctx context.Context, ex exchange) (Answer, string) {
 	if ex.header != nil {
 		ex.header(h)
 	}
-	r, err := post(ctx, s.p.hc, s.p.target.URL, ex.body, h)
+	r, err := post(ctx, s.p.hc, s.p.target.url, ex.body, h)
 	if err != nil {
 		if isTimeout(err) {
 			return Answer{NoReply: true, Status: r.status}, ""

@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"os"
-	"os/exec"
 	"sync"
 	"time"
 
-	"github.com/mcpstress/mcpstress/internal/tailbuf"
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/wire"
 )
 
@@ -19,18 +18,25 @@ import (
 // for the echo of the oversized-frame case, and no more.
 const maxReply = 40 << 20
 
+// rawStream is a connection the probes write raw bytes to: a TCP socket,
+// or the stdin and stdout of a stdio server (client.Process).
+type rawStream interface {
+	io.ReadWriteCloser
+	SetWriteDeadline(time.Time) error
+}
+
 // streamConn is one newline-framed connection: a TCP socket or the
 // stdin/stdout of a spawned stdio server. A reader goroutine turns frames
 // into messages; it ends when the connection closes.
 type streamConn struct {
-	write   func([]byte, time.Time) error // bytes, write deadline
-	closeFn func() error
+	rw      rawStream
+	wmu     sync.Mutex
 	frames  chan frame
 	done    chan struct{} // closed when the reader stops (peer closed)
 	readErr error         // valid after done
 
 	// stdio only
-	proc   *stdioProc
+	proc   *client.Process
 	closed sync.Once
 }
 
@@ -40,11 +46,11 @@ type frame struct {
 	bad bool // not a JSON-RPC message
 }
 
-func newStreamConn(r interface{ Read([]byte) (int, error) }, write func([]byte, time.Time) error, closeFn func() error) *streamConn {
-	c := &streamConn{write: write, closeFn: closeFn, frames: make(chan frame, 256), done: make(chan struct{})}
+func newStreamConn(rw rawStream) *streamConn {
+	c := &streamConn{rw: rw, frames: make(chan frame, 256), done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		fr := wire.NewFrameReader(r, maxReply)
+		fr := wire.NewFrameReader(rw, maxReply)
 		for {
 			line, err := fr.Next()
 			if errors.Is(err, wire.ErrFrameTooLarge) {
@@ -64,88 +70,27 @@ func newStreamConn(r interface{ Read([]byte) (int, error) }, write func([]byte, 
 	return c
 }
 
-// dialTCP opens a TCP stream connection.
+// dialTCP opens a TCP stream connection to a client.TCPTarget's address.
 func dialTCP(ctx context.Context, addr string) (*streamConn, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	var wmu sync.Mutex
-	write := func(b []byte, deadline time.Time) error {
-		wmu.Lock()
-		defer wmu.Unlock()
-		conn.SetWriteDeadline(deadline)
-		_, err := conn.Write(b)
-		return err
-	}
-	return newStreamConn(conn, write, conn.Close), nil
+	return newStreamConn(conn), nil
 }
 
-// stdioProc is a spawned stdio server.
-type stdioProc struct {
-	cmd    *exec.Cmd
-	stderr *tailbuf.Buffer
-	exited chan struct{}
-	state  *os.ProcessState
-	werr   error
-}
-
-// spawnStdio starts a stdio server process. stdin and stdout are plain
-// pipes (so Wait never races the reader); stderr is kept (the last 16 KiB)
-// for the report.
-func spawnStdio(command []string, env []string) (*streamConn, error) {
-	inR, inW, err := os.Pipe()
+// startStdio starts a stdio server process the way the lean client's
+// sessions do (client.StdioTarget.StartProcess: same command, environment,
+// stderr tail and process cap) and frames its stdin and stdout. Closing the
+// connection closes stdin, then kills and reaps the process.
+func startStdio(t *client.StdioTarget) (*streamConn, error) {
+	proc, err := t.StartProcess()
 	if err != nil {
 		return nil, err
 	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		inR.Close()
-		inW.Close()
-		return nil, err
-	}
-	cmd := exec.Command(command[0], command[1:]...)
-	cmd.Stdin, cmd.Stdout = inR, outW
-	p := &stdioProc{cmd: cmd, stderr: tailbuf.New(16 << 10), exited: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	if len(env) > 0 {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	if err := cmd.Start(); err != nil {
-		inR.Close()
-		inW.Close()
-		outR.Close()
-		outW.Close()
-		return nil, fmt.Errorf("start %q: %w", command[0], err)
-	}
-	inR.Close()
-	outW.Close()
-	go func() {
-		p.werr = cmd.Wait()
-		p.state = cmd.ProcessState
-		close(p.exited)
-	}()
-	var wmu sync.Mutex
-	write := func(b []byte, deadline time.Time) error {
-		wmu.Lock()
-		defer wmu.Unlock()
-		inW.SetWriteDeadline(deadline)
-		_, err := inW.Write(b)
-		return err
-	}
-	closeFn := func() error {
-		inW.Close() // EOF on stdin: a well-behaved server exits
-		select {
-		case <-p.exited:
-		case <-time.After(3 * time.Second):
-			cmd.Process.Kill()
-			<-p.exited
-		}
-		return outR.Close()
-	}
-	c := newStreamConn(outR, write, closeFn)
-	c.proc = p
+	c := newStreamConn(proc)
+	c.proc = proc
 	return c, nil
 }
 
@@ -155,13 +100,13 @@ func (c *streamConn) exitedEarly() (string, bool) {
 		return "", false
 	}
 	select {
-	case <-c.proc.exited:
+	case <-c.proc.Exited():
 		desc := "exited"
-		if c.proc.state != nil {
-			desc = c.proc.state.String()
+		if st := c.proc.ExitState(); st != nil {
+			desc = st.String()
 		}
-		if tail := c.proc.stderr.String(); tail != "" {
-			desc += "; stderr tail: " + excerpt(tail, 300)
+		if tail := c.proc.Stderr(); len(tail) > 0 {
+			desc += "; stderr tail: " + excerpt(string(tail), 300)
 		}
 		return desc, true
 	default:
@@ -177,7 +122,7 @@ func (c *streamConn) waitExit(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-c.proc.exited:
+	case <-c.proc.Exited():
 	case <-t.C:
 	}
 }
@@ -189,13 +134,17 @@ func (c *streamConn) writeCtx(ctx context.Context, b []byte) error {
 	if !ok {
 		dl = time.Now().Add(10 * time.Second)
 	}
-	return c.write(b, dl)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.rw.SetWriteDeadline(dl)
+	_, err := c.rw.Write(b)
+	return err
 }
 
 func (c *streamConn) close() error {
 	var err error
 	c.closed.Do(func() {
-		err = c.closeFn()
+		err = c.rw.Close()
 		// Let the reader finish: drain what it still delivers.
 		for {
 			select {

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/adapter"
-	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/framework/profile"
 	"github.com/mcpstress/mcpstress/mcptest"
 	"github.com/mcpstress/mcpstress/report"
 	"github.com/mcpstress/mcpstress/stress"
+	"github.com/mcpstress/mcpstress/verdict"
 )
 
 // The suite's own flags; -target (or $MCP_TARGET) and -report-dir (or
@@ -36,26 +38,24 @@ type suiteTarget struct {
 	// strict: every case must be as expected (the reference server).
 	strict bool
 	// start starts (or names) the server; tr.Skip when it is unavailable.
-	start func(tr *stress.T, t *testing.T) Target
+	start func(tr *stress.T, t *testing.T) client.Target
 }
 
 func builtinTargets() []suiteTarget {
-	ref := func(opts mcptest.Options) func(*stress.T, *testing.T) Target {
-		return func(_ *stress.T, t *testing.T) Target {
+	ref := func(opts mcptest.Options) func(*stress.T, *testing.T) client.Target {
+		return func(_ *stress.T, t *testing.T) client.Target {
 			s := mcptest.StartServer(t, opts)
-			tgt := mustParse(t, s.Target())
-			tgt.Token = opts.Token
-			return tgt
+			return mustParse(t, s.Target(), opts.Token)
 		}
 	}
-	sdk := func(opts adapter.Options) func(*stress.T, *testing.T) Target {
-		return func(_ *stress.T, t *testing.T) Target {
-			return mustParse(t, adapter.ServeSDK(t, adapter.NewSDKEchoServer(), opts))
+	sdk := func(opts adapter.Options) func(*stress.T, *testing.T) client.Target {
+		return func(_ *stress.T, t *testing.T) client.Target {
+			return mustParse(t, adapter.ServeSDK(t, adapter.NewSDKEchoServer(), opts), "")
 		}
 	}
-	mcpgo := func(opts adapter.Options) func(*stress.T, *testing.T) Target {
-		return func(_ *stress.T, t *testing.T) Target {
-			return mustParse(t, adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), opts))
+	mcpgo := func(opts adapter.Options) func(*stress.T, *testing.T) client.Target {
+		return func(_ *stress.T, t *testing.T) client.Target {
+			return mustParse(t, adapter.ServeMCPGo(t, adapter.NewMCPGoEchoServer(), opts), "")
 		}
 	}
 	everything := func(tr *stress.T, t *testing.T) string {
@@ -79,18 +79,20 @@ func builtinTargets() []suiteTarget {
 		{"go-sdk/http-stateful", false, sdk(adapter.Options{Transport: adapter.TransportHTTP})},
 		{"mcp-go/tcp", false, mcpgo(adapter.Options{})},
 		{"mcp-go/http-stateless", false, mcpgo(adapter.Options{Transport: adapter.TransportHTTP, Stateless: true})},
-		{"everything/stdio", false, func(tr *stress.T, t *testing.T) Target {
-			return mustParse(t, adapter.EverythingStdioTarget(everything(tr, t)))
+		{"everything/stdio", false, func(tr *stress.T, t *testing.T) client.Target {
+			return mustParse(t, adapter.EverythingStdioTarget(everything(tr, t)), "")
 		}},
-		{"everything/http", false, func(tr *stress.T, t *testing.T) Target {
-			return mustParse(t, adapter.ServeEverythingHTTP(t, everything(tr, t)))
+		{"everything/http", false, func(tr *stress.T, t *testing.T) client.Target {
+			return mustParse(t, adapter.ServeEverythingHTTP(t, everything(tr, t)), "")
 		}},
 	}
 }
 
-func mustParse(t *testing.T, s string) Target {
+// mustParse parses a target string with the framework's parser; token is
+// the bearer token of an HTTP target ("" = none).
+func mustParse(t *testing.T, s, token string) client.Target {
 	t.Helper()
-	tgt, err := ParseTarget(s)
+	tgt, err := client.ParseTarget(s, client.Options{Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +101,8 @@ func mustParse(t *testing.T, s string) Target {
 
 // modeConfig is the per-mode timing: quick (the default) waits 2 s per
 // answer under a light load; the longer modes wait longer and load harder.
-func modeConfig(mode framework.Mode) (wait time.Duration, load LoadConfig) {
-	if mode == framework.ModeQuick {
+func modeConfig(mode profile.Mode) (wait time.Duration, load LoadConfig) {
+	if mode == profile.ModeQuick {
 		return 2 * time.Second, LoadConfig{Sessions: 4, Rate: 50}
 	}
 	return 5 * time.Second, LoadConfig{Sessions: 16, Rate: 200}
@@ -121,10 +123,8 @@ func TestErrorHandling(t *testing.T) {
 	top := suite.Test(t)
 	targets := builtinTargets()
 	if target := suite.Target(); target != "" {
-		targets = []suiteTarget{{name: "target", strict: *flagStrict, start: func(_ *stress.T, t *testing.T) Target {
-			tgt := mustParse(t, target)
-			tgt.Token = *flagToken
-			return tgt
+		targets = []suiteTarget{{name: "target", strict: *flagStrict, start: func(_ *stress.T, t *testing.T) client.Target {
+			return mustParse(t, target, *flagToken)
 		}}}
 	}
 	wait, load := modeConfig(suite.Mode())
@@ -141,7 +141,7 @@ func TestErrorHandling(t *testing.T) {
 					cfg := Config{Target: tgt, ReplyWait: wait}
 					if mode == "under load" {
 						cfg.Load = load
-						if tgt.Kind == Stdio {
+						if _, stdio := tgt.(*client.StdioTarget); stdio {
 							// Every stdio session is a process: fewer, slower.
 							cfg.Load.Sessions, cfg.Load.Rate = 2, 20
 						}
@@ -196,7 +196,7 @@ func judge(tr *stress.T, st suiteTarget, mode string, rep Report) {
 		name := fmt.Sprintf("%s [%s %s]", row.Case, row.Transport, row.Generation)
 		detail := "got " + row.Got + "; expected " + row.Expected
 		if st.strict {
-			tr.Check(stress.Check{Expr: name + ": answers the spec does not allow = 0",
+			tr.Check(verdict.Check{Expr: name + ": answers the spec does not allow = 0",
 				Measured: boolCount(row.Verdict != VerdictExpected), Pass: row.Verdict == VerdictExpected, Detail: row.Verdict + ": " + detail})
 			continue
 		}
@@ -221,18 +221,18 @@ func judge(tr *stress.T, st suiteTarget, mode string, rep Report) {
 			if cases := failed[k.verdict]; len(cases) > 0 {
 				detail += ": " + strings.Join(cases, "; ")
 			}
-			tr.Check(stress.Check{Expr: k.expr, Measured: float64(k.n), Pass: k.n == 0, Detail: detail})
+			tr.Check(verdict.Check{Expr: k.expr, Measured: float64(k.n), Pass: k.n == 0, Detail: detail})
 		}
 	}
 	if l := rep.Load; l.Workers > 0 {
-		tr.Check(stress.Check{Expr: "background calls unaccounted for = 0", Measured: float64(l.Unaccounted()), Pass: l.Unaccounted() == 0,
+		tr.Check(verdict.Check{Expr: "background calls unaccounted for = 0", Measured: float64(l.Unaccounted()), Pass: l.Unaccounted() == 0,
 			Detail: fmt.Sprintf("%d calls: %d answered, %d failed, %d cancelled at stop", l.Calls, l.Answered, l.Failed, l.Cancelled)})
 		if st.strict {
 			detail := fmt.Sprintf("of %d calls on %d other sessions", l.Calls, l.Workers)
 			if l.FirstError != "" {
 				detail += "; first error: " + l.FirstError
 			}
-			tr.Check(stress.Check{Expr: "background calls failed = 0", Measured: float64(l.Failed), Pass: l.Failed == 0, Detail: detail})
+			tr.Check(verdict.Check{Expr: "background calls failed = 0", Measured: float64(l.Failed), Pass: l.Failed == 0, Detail: detail})
 		}
 	}
 	for _, n := range rep.Notes {

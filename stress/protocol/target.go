@@ -1,65 +1,61 @@
 package protocol
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
-// Transport kinds a Target can have.
+// Transport kinds of a target, as the case table and the report name them.
 const (
 	TCP   = "tcp"
 	HTTP  = "http"
 	Stdio = "stdio"
 )
 
-// Target is a parsed target string: "tcp://host:port",
-// "http://host:port/path" or "stdio:command args...".
-type Target struct {
-	Kind    string
-	Addr    string   // tcp: host:port
-	URL     string   // http: endpoint URL
-	Command []string // stdio: program and arguments
-	// Token is the bearer token HTTP requests carry ("" = none). When set,
-	// the auth cases run.
-	Token string
-	// Env is extra environment for stdio processes ("KEY=value").
-	Env []string
+// wireTarget is what the probes take from a client.Target (made by
+// client.ParseTarget, the one parser of target strings) to open their raw
+// connections: the TCP address, the HTTP URL and bearer token, or the stdio
+// target whose StartProcess spawns the server the way its sessions do.
+type wireTarget struct {
+	kind  string
+	addr  string              // tcp: host:port
+	url   string              // http: endpoint URL
+	stdio *client.StdioTarget // stdio
+	token string              // bearer token of HTTP requests ("" = none; then no auth cases)
 }
 
-// ParseTarget parses s. Network targets must be loopback addresses: the
+// newWireTarget adapts t. Network targets must be loopback addresses: the
 // suite sends deliberately broken traffic and never leaves the machine.
-func ParseTarget(s string) (Target, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return Target{}, errors.New("protocol: empty target")
-	case strings.HasPrefix(s, "stdio:"):
-		args := strings.Fields(strings.TrimPrefix(s, "stdio:"))
-		if len(args) == 0 {
-			return Target{}, fmt.Errorf("protocol: target %q: empty stdio command", s)
+func newWireTarget(t client.Target) (wireTarget, error) {
+	switch t := t.(type) {
+	case *client.TCPTarget:
+		host, _, err := net.SplitHostPort(t.Addr)
+		if err == nil {
+			err = checkLoopbackHost(host)
 		}
-		return Target{Kind: Stdio, Command: args}, nil
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return Target{}, fmt.Errorf("protocol: target %q: %w", s, err)
-	}
-	if err := checkLoopbackHost(u.Hostname()); err != nil {
-		return Target{}, fmt.Errorf("protocol: target %q: %w", s, err)
-	}
-	switch u.Scheme {
-	case "tcp":
-		if u.Port() == "" {
-			return Target{}, fmt.Errorf("protocol: target %q: no port", s)
+		if err != nil {
+			return wireTarget{}, fmt.Errorf("protocol: target %q: %w", t, err)
 		}
-		return Target{Kind: TCP, Addr: u.Host}, nil
-	case "http":
-		return Target{Kind: HTTP, URL: s}, nil
+		return wireTarget{kind: TCP, addr: t.Addr, token: t.Options.Token}, nil
+	case *client.HTTPTarget:
+		u, err := url.Parse(t.URL)
+		if err == nil {
+			err = checkLoopbackHost(u.Hostname())
+		}
+		if err != nil {
+			return wireTarget{}, fmt.Errorf("protocol: target %q: %w", t, err)
+		}
+		return wireTarget{kind: HTTP, url: t.URL, token: t.Options.Token}, nil
+	case *client.StdioTarget:
+		if t.Command == "" {
+			return wireTarget{}, fmt.Errorf("protocol: target %q: empty stdio command", t)
+		}
+		return wireTarget{kind: Stdio, stdio: t}, nil
 	}
-	return Target{}, fmt.Errorf("protocol: target %q: unknown scheme %q (want tcp, http or stdio:)", s, u.Scheme)
+	return wireTarget{}, fmt.Errorf("protocol: target kind %T (want a tcp://, http:// or stdio: target from client.ParseTarget)", t)
 }
 
 func checkLoopbackHost(host string) error {
@@ -71,16 +67,4 @@ func checkLoopbackHost(host string) error {
 		return fmt.Errorf("host %q is not a loopback address", host)
 	}
 	return nil
-}
-
-func (t Target) String() string {
-	switch t.Kind {
-	case TCP:
-		return "tcp://" + t.Addr
-	case HTTP:
-		return t.URL
-	case Stdio:
-		return "stdio:" + strings.Join(t.Command, " ")
-	}
-	return "invalid target"
 }

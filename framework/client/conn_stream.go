@@ -1,0 +1,347 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpstress/mcpstress/wire"
+)
+
+// streamIO is a byte stream with deadlines: a net.Conn, or the pipes of a
+// stdio server process.
+type streamIO interface {
+	io.ReadWriteCloser
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+// connStats are the per-session counters of what a connection saw besides
+// answers to its own requests.
+type connStats struct {
+	notifications  atomic.Int64 // notifications received
+	serverRequests atomic.Int64 // server→client requests answered
+	strays         atomic.Int64 // responses for no pending request (late or unknown id)
+	invalid        atomic.Int64 // frames that were not valid JSON-RPC or over the limit
+}
+
+// call is one request waiting for its answer; ch receives exactly one
+// Response, from whoever removes the call from the pending list.
+type call struct {
+	id int64
+	ch chan Response
+}
+
+var callPool = sync.Pool{New: func() any { return &call{ch: make(chan Response, 1)} }}
+
+// readBufSize is the read buffer of a stream connection: small, so that ten
+// thousand idle sessions stay cheap; longer frames are accumulated.
+const readBufSize = 4 << 10
+
+// streamConn is one newline-framed JSON-RPC connection. It has no goroutine
+// of its own: a caller waiting for an answer takes the read token and reads
+// frames, handing answers for other pending calls to their channels, until
+// its own answer arrives or its deadline passes ("leader reads"). With one
+// request in flight that is a plain write-then-read with no hand-off, and an
+// idle connection costs only its buffers.
+type streamConn struct {
+	rw       streamIO
+	fr       *wire.FrameReader
+	stats    *connStats
+	onNotify func(method string, params []byte)
+	wtimeout time.Duration
+
+	wmu  sync.Mutex
+	wbuf []byte
+
+	readTok chan struct{}
+
+	mu      sync.Mutex
+	pending []*call
+	err     error
+	broken  atomic.Bool
+}
+
+func newStreamConn(rw streamIO, maxFrame int, stats *connStats, onNotify func(string, []byte), wtimeout time.Duration) *streamConn {
+	c := &streamConn{
+		rw:       rw,
+		fr:       wire.NewFrameReaderSize(rw, maxFrame, readBufSize),
+		stats:    stats,
+		onNotify: onNotify,
+		wtimeout: wtimeout,
+		readTok:  make(chan struct{}, 1),
+	}
+	c.readTok <- struct{}{}
+	return c
+}
+
+var longAgo = time.Unix(1, 0)
+
+// roundTrip sends one request and waits for its outcome. It always returns
+// exactly one classified Response.
+func (c *streamConn) roundTrip(ctx context.Context, deadline time.Time, id int64, method string, params, meta []byte) Response {
+	cl := callPool.Get().(*call)
+	cl.id = id
+	defer callPool.Put(cl)
+
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return Response{Outcome: TransportError, Err: err}
+	}
+	c.pending = append(c.pending, cl)
+	c.mu.Unlock()
+
+	sent, err := c.write(deadline, id, method, params, meta)
+	if err != nil {
+		c.fail(fmt.Errorf("%w: write: %v", ErrConnectionLost, err))
+		r := <-cl.ch
+		r.Sent = sent
+		return r
+	}
+	r := c.wait(ctx, deadline, cl)
+	r.Sent = sent
+	return r
+}
+
+func (c *streamConn) write(deadline time.Time, id int64, method string, params, meta []byte) (time.Time, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf = appendRequest(c.wbuf[:0], id, method, params, meta)
+	_ = c.rw.SetWriteDeadline(deadline)
+	sent := time.Now()
+	_, err := c.rw.Write(c.wbuf)
+	if cap(c.wbuf) > 64<<10 {
+		c.wbuf = nil // do not keep a large request's buffer on an idle session
+	}
+	return sent, err
+}
+
+// writeRaw writes pre-built bytes (notifications, answers to server
+// requests, raw frames) under the write lock.
+func (c *streamConn) writeRaw(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.rw.SetWriteDeadline(time.Now().Add(c.wtimeout))
+	_, err := c.rw.Write(b)
+	return err
+}
+
+func (c *streamConn) wait(ctx context.Context, deadline time.Time, cl *call) Response {
+	select {
+	case r := <-cl.ch:
+		return r
+	case <-c.readTok:
+		r := c.readFor(ctx, deadline, cl)
+		c.readTok <- struct{}{}
+		return r
+	default:
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case r := <-cl.ch:
+		return r
+	case <-c.readTok:
+		r := c.readFor(ctx, deadline, cl)
+		c.readTok <- struct{}{}
+		return r
+	case <-ctx.Done():
+		return c.abandon(cl, Cancelled, ctx.Err())
+	case <-timer.C:
+		return c.abandon(cl, Timeout, ErrTimeout)
+	}
+}
+
+// readFor reads frames, dispatching each, until cl has its answer, the
+// deadline passes or ctx ends.
+func (c *streamConn) readFor(ctx context.Context, deadline time.Time, cl *call) Response {
+	// Arm the deadline before the cancel hook, so a hook that fires at
+	// once (ctx already done) is not overwritten.
+	_ = c.rw.SetReadDeadline(deadline)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.rw.SetReadDeadline(longAgo) })
+		defer stop()
+	}
+	for {
+		select {
+		case r := <-cl.ch:
+			return r
+		default:
+		}
+		frame, err := c.fr.Next()
+		if err != nil {
+			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				if err := ctx.Err(); err != nil {
+					return c.abandon(cl, Cancelled, err)
+				}
+				if !time.Now().Before(deadline) {
+					return c.abandon(cl, Timeout, ErrTimeout)
+				}
+				// Another caller's cancel hook fired late: re-arm ours, then
+				// look again, since our own hook may have fired meanwhile.
+				_ = c.rw.SetReadDeadline(deadline)
+				if err := ctx.Err(); err != nil {
+					return c.abandon(cl, Cancelled, err)
+				}
+			case errors.Is(err, wire.ErrFrameTooLarge):
+				c.stats.invalid.Add(1)
+				c.failPending(fmt.Errorf("%w: %v", ErrInvalidResponse, err))
+			default:
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					err = fmt.Errorf("closed mid-frame: %w", err)
+				}
+				c.fail(fmt.Errorf("%w: %v", ErrConnectionLost, err))
+			}
+			continue
+		}
+		c.dispatch(frame)
+	}
+}
+
+// abandon ends cl with the given outcome unless its answer already arrived,
+// in which case the answer wins (each request ends in exactly one outcome).
+func (c *streamConn) abandon(cl *call, o Outcome, err error) Response {
+	c.mu.Lock()
+	for i, p := range c.pending {
+		if p == cl {
+			c.removeAt(i)
+			c.mu.Unlock()
+			return Response{Outcome: o, Err: err}
+		}
+	}
+	c.mu.Unlock()
+	return <-cl.ch
+}
+
+func (c *streamConn) removeAt(i int) {
+	last := len(c.pending) - 1
+	c.pending[i] = c.pending[last]
+	c.pending[last] = nil
+	c.pending = c.pending[:last]
+}
+
+// take removes and returns the pending call with id (nil if none).
+func (c *streamConn) take(id int64) *call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, p := range c.pending {
+		if p.id == id {
+			c.removeAt(i)
+			return p
+		}
+	}
+	return nil
+}
+
+func (c *streamConn) dispatch(frame []byte) {
+	env, err := wire.Scan(frame)
+	if err != nil {
+		c.stats.invalid.Add(1)
+		c.failPending(fmt.Errorf("%w: %v", ErrInvalidResponse, err))
+		return
+	}
+	if len(env.Method) > 0 {
+		if env.HasID() {
+			c.answerServerRequest(&env)
+			return
+		}
+		c.stats.notifications.Add(1)
+		if c.onNotify != nil {
+			c.onNotify(env.MethodName(), env.Params)
+		}
+		return
+	}
+	var cl *call
+	if env.HasID() {
+		if id, ok := env.IntID(); ok {
+			cl = c.take(id)
+		}
+	} else if len(env.Error) > 0 {
+		// An error without id answers a request the server could not
+		// read; it can be attributed only when exactly one is in flight.
+		c.mu.Lock()
+		if len(c.pending) == 1 {
+			cl = c.pending[0]
+			c.removeAt(0)
+		}
+		c.mu.Unlock()
+	}
+	if cl == nil {
+		c.stats.strays.Add(1)
+		return
+	}
+	cl.ch <- classify(&env)
+}
+
+// answerServerRequest answers a legacy server→client request: ping gets an
+// empty result, anything else "method not found" (the load client declares
+// no capabilities).
+func (c *streamConn) answerServerRequest(env *wire.Envelope) {
+	c.stats.serverRequests.Add(1)
+	b := make([]byte, 0, 96)
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b = append(b, env.ID...)
+	if string(env.Method) == `"ping"` {
+		b = append(b, `,"result":{}}`...)
+	} else {
+		b = append(b, `,"error":{"code":-32601,"message":"method not found"}}`...)
+	}
+	b = append(b, '\n')
+	if err := c.writeRaw(b); err != nil {
+		c.fail(fmt.Errorf("%w: write: %v", ErrConnectionLost, err))
+	}
+}
+
+// failPending ends every pending call with a transport error but keeps the
+// connection (the framing is intact).
+func (c *streamConn) failPending(err error) {
+	c.mu.Lock()
+	ps := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for _, p := range ps {
+		p.ch <- Response{Outcome: TransportError, Err: err}
+	}
+}
+
+// fail breaks the connection: it is closed, and every pending call ends
+// with a transport error.
+func (c *streamConn) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+		c.broken.Store(true)
+		_ = c.rw.Close()
+	}
+	err = c.err
+	ps := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for _, p := range ps {
+		p.ch <- Response{Outcome: TransportError, Err: err}
+	}
+}
+
+// notify sends a notification (no id).
+func (c *streamConn) notify(method string, params, meta []byte) error {
+	return c.writeRaw(appendRequest(nil, -1, method, params, meta))
+}
+
+// cancel tells the server to stop working on id (notifications/cancelled).
+func (c *streamConn) cancel(id int64, reason string) {
+	p := []byte(`{"requestId":`)
+	p = strconv.AppendInt(p, id, 10)
+	p = append(p, `,"reason":`...)
+	p = appendString(p, reason)
+	p = append(p, '}')
+	_ = c.notify("notifications/cancelled", p, nil)
+}
