@@ -13,14 +13,16 @@ const module = "github.com/mcpstress/mcpstress"
 
 // policy is the whole dependency policy of the module, one rule per
 // package (path relative to the module; "." is the root). A package may
-// depend, directly or through others, only on the module packages its rule
-// allows; module packages without a rule fail the test, so a new package
-// has to take its place here. Standard library and third-party imports are
-// not restricted except where a rule says so (leaves).
+// import only the module packages its rule allows (every package has a
+// rule, so the layering holds transitively); module packages without a
+// rule fail the test, so a new package has to take its place here; and
+// forbidden lists what must not be reached even indirectly. Standard
+// library and third-party imports are not restricted.
 var policy = map[string]struct {
-	allow []string // module packages it may depend on (transitively)
-	leaf  bool     // imports nothing from the module
-	why   string
+	allow     []string // module packages it may import
+	leaf      bool     // imports nothing from the module
+	forbidden []string // module packages it must not reach, even indirectly
+	why       string
 }{
 	".":                     {leaf: true, why: "data only: the embedded profiles"},
 	"wire":                  {leaf: true, why: "the wire format both the client and the reference server share"},
@@ -29,17 +31,20 @@ var policy = map[string]struct {
 	"verdict":               {leaf: true, why: "the judged-criterion type every layer shares"},
 	"internal/tailbuf":      {leaf: true},
 	"internal/modroot":      {leaf: true},
+	"internal/atomicfile":   {leaf: true},
+	"shard":                 {allow: []string{"framework", "internal/atomicfile"}, why: "the files and environment of a run split across processes; no report, no suite"},
 	"framework/client":      {allow: []string{"wire", "internal/tailbuf"}, why: "the MCP client knows nothing of the engine"},
 	"framework":             {allow: []string{"framework/client", "wire", "internal/tailbuf", "verdict"}, why: "the engine drives sessions; it knows no profile, report or suite"},
 	"framework/profile":     {allow: []string{".", "framework", "framework/client", "wire", "internal/tailbuf", "verdict"}},
 	"mcptest":               {allow: []string{"wire", "internal/tailbuf"}, why: "the reference server must not depend on the instrument that measures it"},
-	"report":                {allow: []string{"verdict", "regression"}, why: "report reads results and statistics and never runs load"},
+	"report":                {allow: []string{"verdict", "regression", "internal/atomicfile"}, forbidden: []string{"framework", "framework/client", "mcptest", "chaos", "adapter", "stress"}, why: "report reads results and statistics and never runs load"},
 	"judge":                 {allow: []string{"framework", "framework/client", "report", "verdict", "regression", "chaos", "wire", "internal/tailbuf"}, why: "verdicts and report nodes from results; runs no load"},
 	"adapter":               {allow: []string{"wire", "internal/tailbuf"}},
-	"stress":                {allow: []string{".", "framework", "framework/client", "framework/profile", "report", "judge", "verdict", "regression", "chaos", "mcptest", "wire", "internal/tailbuf", "internal/modroot"}},
+	"stress":                {allow: []string{".", "shard", "internal/atomicfile", "framework", "framework/client", "framework/profile", "report", "judge", "verdict", "regression", "chaos", "mcptest", "wire", "internal/tailbuf", "internal/modroot"}},
 	"cmd/mcpstress-server":  {allow: []string{"mcptest", "wire", "internal/tailbuf"}},
 	"cmd/mcpstress-regress": {allow: []string{"regression"}},
 	"cmd/mcpstress-report":  {allow: []string{"report", "verdict", "regression"}},
+	"cmd/mcpstress-merge":   {allow: []string{"shard", "framework", "judge", "report", "verdict"}},
 	"examples/sdkstdio":     {},
 	"stress/protocol":       {allow: []string{".", "stress", "framework", "framework/client", "framework/profile", "report", "judge", "verdict", "regression", "chaos", "mcptest", "wire", "internal/tailbuf", "internal/modroot"}},
 	"stress/baseline":       {allow: []string{"stress"}},
@@ -91,9 +96,14 @@ func TestDependencyPolicy(t *testing.T) {
 			t.Errorf("package %s has no rule in the dependency policy (deps_test.go)", rel)
 			continue
 		}
-		for _, d := range moduleDeps(p.Deps) {
+		for _, d := range moduleDeps(p.Imports) {
 			if rule.leaf || !slices.Contains(rule.allow, d) {
-				t.Errorf("%s depends on %s, which its rule does not allow (%s)", rel, d, rule.why)
+				t.Errorf("%s imports %s, which its rule does not allow (%s)", rel, d, rule.why)
+			}
+		}
+		for _, d := range moduleDeps(p.Deps) {
+			if slices.Contains(rule.forbidden, d) || ((d == "stress" || strings.HasPrefix(d, "stress/")) && !strings.HasPrefix(rel, "stress")) {
+				t.Errorf("%s reaches %s (%s)", rel, d, rule.why)
 			}
 		}
 		// Test code may reach further (the engine's benchmarks start the

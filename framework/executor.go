@@ -40,6 +40,9 @@ type ExecEnv struct {
 	Calls context.Context
 	// Timeout bounds each request (0: none beyond the session's own).
 	Timeout time.Duration
+	// Slice is the part of the scenario's hits this process sends; the
+	// zero value is all of them.
+	Slice Slice
 
 	rec       *Recorder
 	wl        *compiledWorkload
@@ -75,9 +78,9 @@ func (e *ExecEnv) Schedule(n uint64) (op int) {
 	return e.wl.pick(n)
 }
 
-// NextHit hands out hit numbers to executors whose workers number hits
-// themselves (the closed model).
-func (e *ExecEnv) NextHit() uint64 { return e.hits.Add(1) - 1 }
+// NextHit hands out the slice's hit numbers to executors whose workers
+// number hits themselves (the closed model).
+func (e *ExecEnv) NextHit() uint64 { return e.Slice.Hit(e.hits.Add(1) - 1) }
 
 // Drop records a scheduled hit as dropped: no slot was free, it is never
 // sent. worker picks the recorder shard.

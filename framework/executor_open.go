@@ -7,7 +7,8 @@ import (
 )
 
 // OpenExecutor is the open model (arrival rate): hit n is sent at
-// Start+Pacer.At(n) whatever the server is doing. Each session has Pipeline
+// Start+Pacer.At(n) whatever the server is doing (only the hits of
+// env.Slice, when the run is split across processes). Each session has Pipeline
 // slots; at a hit's intended time the longest-idle slot takes it (so
 // requests spread evenly over sessions). When no slot is free the request is
 // recorded as Dropped at once and never sent: the executor never waits for a
@@ -49,7 +50,8 @@ func (x OpenExecutor) Execute(ctx context.Context, env *ExecEnv) {
 	// The dispatcher records drops on a shard of its own (index nslots).
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	for n := uint64(0); ; n++ {
+	for j := uint64(0); ; j++ {
+		n := env.Slice.Hit(j) // the slice's j-th hit (all of them when whole)
 		at, ok := x.Pacer.At(n)
 		if !ok || (env.Duration > 0 && at >= env.Duration) {
 			// The plan is over; the run still lasts its duration so that

@@ -27,6 +27,14 @@ type RunOptions struct {
 	Logf func(format string, args ...any)
 	// Executor overrides the executor derived from the scenario's model.
 	Executor Executor
+	// Slice is the part of the scenario this process runs (see Slice); the
+	// zero value is all of it.
+	Slice Slice
+	// Epoch, when set, is when the load starts, shared by every slice of a
+	// run so their interval grids align: Run waits for it after the ramp
+	// (a slice that is late sends its overdue hits at once, their lag
+	// recorded). Zero starts the load when the sessions are open.
+	Epoch time.Time
 	// OnSample, when set, is called once for every scheduled request right
 	// after the recorder counted it, from the goroutine that recorded it
 	// (so it must be safe for concurrent use and cheap): op is the
@@ -66,8 +74,11 @@ var ErrNoSessions = errors.New("no session could be opened")
 // summary, not the error. Cancelling ctx stops the run cleanly: in-flight
 // requests end as Cancelled and the summary is still produced.
 func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions) (*Summary, error) {
-	if err := sc.Validate(); err != nil {
+	if err := errors.Join(sc.Validate(), opts.Slice.Validate()); err != nil {
 		return nil, err
+	}
+	if !opts.Slice.Whole() && sc.Pacer != nil {
+		return nil, fmt.Errorf("scenario %q: a custom pacer cannot be sliced across processes; use rate or stages", sc.Name)
 	}
 	cfg := sc.Config.WithDefaults()
 	thresholds, _ := ParseThresholds(sc.Thresholds) // validated above
@@ -96,9 +107,10 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	for i, o := range sc.Workload.Ops {
 		names[i] = o.Name()
 	}
+	nsessions := opts.Slice.Sessions(sc.Sessions)
 	rcfg := RecorderConfig{
 		Ops:       names,
-		Sessions:  sc.Sessions,
+		Sessions:  nsessions,
 		Retention: int((cfg.RetentionPeriod + cfg.CollectionInterval - 1) / cfg.CollectionInterval),
 		Window:    ts.windowIntervals(),
 		Interval:  cfg.CollectionInterval,
@@ -108,12 +120,17 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	}
 
 	res := &Result{Scenario: sc.Name, Model: model, Target: target.String(), Description: desc,
-		Interval: cfg.CollectionInterval, AllowEarlyStop: sc.AllowEarlyStop, Parts: 1}
+		Interval: cfg.CollectionInterval, AllowEarlyStop: sc.AllowEarlyStop, Parts: 1,
+		Slice: opts.Slice, ThresholdExprs: sc.Thresholds}
 	summarize := func() *Summary { return Summarize(res, thresholds) }
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 
-	sessions, ramp := SessionRamp{Sessions: sc.Sessions, Rate: sc.ConnectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
+	connectRate := sc.ConnectRate
+	if !opts.Slice.Whole() {
+		connectRate /= float64(opts.Slice.Count) // the slices ramp together
+	}
+	sessions, ramp := SessionRamp{Sessions: nsessions, Rate: connectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
 	res.Ramp = ramp
 	closeSessions := func(sum *Summary) {
 		// Bounded: a session whose Close hangs must not hang Run.
@@ -134,8 +151,23 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	first := sample(time.Now())
 	res.ResourcesStart = &first
 
-	// The grid is anchored where the load starts (after the ramp).
+	// The grid is anchored where the load starts: the shared epoch, or when
+	// the sessions are open.
 	start := time.Now()
+	if !opts.Epoch.IsZero() {
+		if wait := time.Until(opts.Epoch); wait > 0 {
+			logf("slice %s: %d sessions open; waiting %v for the epoch %s", opts.Slice, len(sessions), wait.Round(time.Millisecond), opts.Epoch.Format(time.RFC3339Nano))
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-runCtx.Done():
+				t.Stop()
+			}
+		} else if late := -wait; late > cfg.CollectionInterval {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("slice %s started %v after the epoch: its first hits were sent late (see the lag)", opts.Slice, late.Round(time.Millisecond)))
+		}
+		start = opts.Epoch
+	}
 	res.Epoch = start
 	rcfg.Epoch = start
 	rec, err := NewRecorder(rcfg)
@@ -151,6 +183,7 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 			return nil, err
 		}
 		env.onSample = opts.OnSample
+		env.Slice = opts.Slice
 	}
 	if env == nil || runCtx.Err() != nil {
 		res.Start, res.End = start, start
@@ -275,7 +308,7 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	}
 	finish(res, rec, sample, ranDur, env.Scheduled(), lastTick)
 	if open, ok := exec.(OpenExecutor); ok {
-		res.Offered = open.Pacer.Hits(res.LoadDuration)
+		res.Offered = opts.Slice.Share(open.Pacer.Hits(res.LoadDuration))
 	} else {
 		res.Offered = float64(res.Scheduled)
 	}

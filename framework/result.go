@@ -78,6 +78,12 @@ type Result struct {
 	// Parts is how many results were merged into this one (1 for a single
 	// run).
 	Parts int `json:"parts"`
+	// Slice is the part of the scenario this result measured (zero: all of
+	// it, or a merge of every part).
+	Slice Slice `json:"slice"`
+	// Thresholds are the scenario's pass criteria, so that a merge of
+	// slices is judged by the same ones (EvaluateThresholds).
+	ThresholdExprs []string `json:"threshold_exprs,omitempty"`
 }
 
 // SessionCount is one session's answered requests and the sum of their
@@ -133,6 +139,12 @@ func (r *Result) Merge(o *Result) error {
 		r.Parts = 1
 	}
 	r.Parts += max(o.Parts, 1)
+	if r.Description == "" {
+		r.Description = o.Description
+	}
+	if len(r.ThresholdExprs) == 0 {
+		r.ThresholdExprs = o.ThresholdExprs
+	}
 	if r.Start.IsZero() || (!o.Start.IsZero() && o.Start.Before(r.Start)) {
 		r.Start = o.Start
 	}
@@ -308,3 +320,31 @@ func Summarize(r *Result, thresholds []Threshold) *Summary {
 
 // Duration is End − Start: the load phase including the graceful stop.
 func (r *Result) Duration() time.Duration { return r.End.Sub(r.Start) }
+
+// FromIntervals makes r's totals (ByOp, Scheduled, Histograms) the sum of
+// its intervals: for a result known only by its interval log (a shard that
+// died, or a run still going that a parent merges live).
+func (r *Result) FromIntervals() error {
+	r.ByOp = map[string]OutcomeCounts{}
+	r.Histograms = newLatencySet()
+	var total OutcomeCounts
+	for _, s := range r.Intervals {
+		for op, c := range s.ByOp {
+			oc := r.ByOp[op]
+			oc.Add(c)
+			r.ByOp[op] = oc
+		}
+		total.Add(s.Counts)
+		set, err := s.HDR.Decode()
+		if err != nil {
+			return fmt.Errorf("interval %d: %w", s.Index, err)
+		}
+		r.Histograms = mergeSets(r.Histograms, set)
+	}
+	r.Scheduled = total.Total()
+	return nil
+}
+
+// MergeIntervals merges series of several processes by grid index (see
+// Merge).
+func MergeIntervals(a, b []IntervalSnapshot) ([]IntervalSnapshot, error) { return mergeIntervals(a, b) }

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode"
+	"unicode/utf8"
 )
 
 // WriteTable writes r as a table a person can read, in the style of
@@ -180,13 +183,13 @@ func superscript(n int) string {
 }
 
 // WriteBenchFormat writes samples in the Go benchmark format, one line per
-// run and metric ("Benchmark<name>/<metric> 1 <value> <unit>"), preceded by
-// the environment as configuration lines and a "Unit" line per unit that
+// run and metric ("Benchmark<name>/<metric>\t1\t<value> <unit>"), preceded
+// by the environment as configuration lines and a "Unit" line per unit that
 // tells benchstat the direction and assumption. The result can be compared
 // with `benchstat old.txt new.txt`. Every metric must have the same number of
-// runs.
+// runs. A "/" in name separates sub-benchmark names, as in `go test`; a
+// leading "Benchmark" is not repeated.
 func WriteBenchFormat(w io.Writer, name string, env Env, samples []Samples) error {
-	name = benchName(name)
 	runs := -1
 	for _, s := range samples {
 		if err := s.Validate(); err != nil {
@@ -197,64 +200,176 @@ func WriteBenchFormat(w io.Writer, name string, env Env, samples []Samples) erro
 		}
 		runs = len(s.Values)
 	}
-	bw := bufio.NewWriter(w)
-	for _, kv := range [][2]string{{"goos", env.GOOS}, {"goarch", env.GOARCH}, {"cpu", env.CPUModel}, {"machine-kind", env.MachineKind}, {"go", env.GoVersion}} {
-		if kv[1] != "" {
-			fmt.Fprintf(bw, "%s: %s\n", kv[0], kv[1])
-		}
-	}
-	units := map[string]bool{}
+	bw := NewBenchWriter(w)
+	bw.Env(env)
 	for _, s := range samples {
-		u := benchUnit(s.Metric.Unit)
-		if units[u] {
-			continue
-		}
-		units[u] = true
-		better := "lower"
-		if s.Metric.Direction == HigherIsBetter {
-			better = "higher"
-		}
-		fmt.Fprintf(bw, "Unit %s better=%s assume=%s\n", u, better, s.Metric.Assume)
+		bw.Unit(s.Metric.Unit, s.Metric.Direction, s.Metric.Assume.String())
 	}
+	base := slices.Clip(strings.Split(strings.TrimPrefix(name, "Benchmark"), "/"))
 	for i := range max(runs, 0) {
 		for _, s := range samples {
-			fmt.Fprintf(bw, "%s/%s 1 %s %s\n", name, noSpace(s.Metric.Name), formatBenchValue(s.Values[i]), benchUnit(s.Metric.Unit))
+			bw.Result(append(base, s.Metric.Name), 0, BenchValue{s.Values[i], s.Metric.Unit})
 		}
 	}
 	return bw.Flush()
 }
 
-func formatBenchValue(v float64) string {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return fmt.Sprintf("%.0f", v)
-	}
-	return fmt.Sprintf("%.6g", v)
+// BenchWriter writes the Go benchmark format
+// (https://go.dev/design/14313-benchmark-format) that benchstat reads. It is
+// the module's one writer of that format, behind WriteBenchFormat and
+// report's bench.txt: it makes names and units single fields, formats values
+// so that they parse back exactly, and keeps every line valid UTF-8 (benchfmt
+// rejects a file that is not). A write error stops all later writes and is
+// returned by Flush.
+type BenchWriter struct {
+	w     *bufio.Writer
+	units map[string]bool
 }
 
+// NewBenchWriter returns a BenchWriter that buffers into w until Flush.
+func NewBenchWriter(w io.Writer) *BenchWriter {
+	return &BenchWriter{w: bufio.NewWriter(w), units: map[string]bool{}}
+}
+
+// Comment writes "# text" on one line. benchstat ignores comments, so they
+// can carry what differs between the runs being compared (a run id, a
+// revision) without keeping those runs apart.
+func (b *BenchWriter) Comment(text string) {
+	b.w.WriteString("# " + benchLine(text) + "\n")
+}
+
+// Config writes the configuration line "key: value", the value on one line.
+// An empty value writes nothing. The key must start lower case and contain
+// no space or upper case (the format's rule). benchstat compares results
+// only within one configuration and puts the others in separate tables.
+func (b *BenchWriter) Config(key, value string) {
+	if value != "" {
+		b.w.WriteString(key + ": " + benchLine(value) + "\n")
+	}
+}
+
+// Env writes e's fingerprint as configuration lines: goos, goarch and cpu
+// (the lines `go test -bench` writes), then machine-kind and go. Empty
+// fields are left out, so a caller chooses the lines by the fields it sets.
+func (b *BenchWriter) Env(e Env) {
+	b.Config("goos", e.GOOS)
+	b.Config("goarch", e.GOARCH)
+	b.Config("cpu", e.CPUModel)
+	b.Config("machine-kind", e.MachineKind)
+	b.Config("go", e.GoVersion)
+}
+
+// Unit writes the metadata line "Unit <unit> better=<higher|lower>", with
+// "assume=<assume>" when assume is not empty (see Assumption.String;
+// benchstat knows "nothing" and "exact"). Only the first line for a unit is
+// written: benchstat rejects a unit whose metadata changes.
+func (b *BenchWriter) Unit(unit string, better Direction, assume string) {
+	unit = benchUnit(unit)
+	if b.units[unit] {
+		return
+	}
+	b.units[unit] = true
+	line := "Unit " + unit
+	switch better {
+	case HigherIsBetter:
+		line += " better=higher"
+	case LowerIsBetter:
+		line += " better=lower"
+	}
+	if assume = benchField(assume); assume != "" {
+		line += " assume=" + assume
+	}
+	b.w.WriteString(line + "\n")
+}
+
+// BenchValue is one measurement on a result line.
+type BenchValue struct {
+	Value float64
+	Unit  string
+}
+
+// Result writes one result line of one iteration:
+//
+//	Benchmark<name>[-<procs>]\t1\t<value> <unit>\t<value> <unit>...
+//
+// name is the benchmark's path, joined with "/": in each element '/' and
+// whitespace become '_' and control characters are dropped (an empty
+// element is "_"), and the first is capitalised as Go benchmark names are.
+// procs, when positive, is the "-N" suffix benchstat reads as GOMAXPROCS.
+// An empty unit is "value". NaN and ±Inf values, which benchstat cannot
+// compare, are left out, and a line left with no values is not written.
+func (b *BenchWriter) Result(name []string, procs int, values ...BenchValue) {
+	var line strings.Builder
+	line.WriteString("Benchmark")
+	for i, part := range name {
+		part = strings.ReplaceAll(benchField(part), "/", "_")
+		switch {
+		case part == "":
+			part = "_"
+		case i == 0:
+			r, size := utf8.DecodeRuneInString(part)
+			part = string(unicode.ToUpper(r)) + part[size:]
+		}
+		if i > 0 {
+			line.WriteByte('/')
+		}
+		line.WriteString(part)
+	}
+	if procs > 0 {
+		line.WriteString("-" + strconv.Itoa(procs))
+	}
+	line.WriteString("\t1")
+	wrote := false
+	for _, v := range values {
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			continue
+		}
+		line.WriteString("\t" + formatBenchValue(v.Value) + " " + benchUnit(v.Unit))
+		wrote = true
+	}
+	if wrote {
+		b.w.WriteString(line.String() + "\n")
+	}
+}
+
+// Flush writes what is buffered and returns the first write error.
+func (b *BenchWriter) Flush() error { return b.w.Flush() }
+
+// formatBenchValue writes integers in full (below 1e15, where float64 still
+// holds every integer) and anything else in the shortest form that parses
+// back to the same float64.
+func formatBenchValue(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// benchUnit makes a unit one field; an empty unit is "value".
 func benchUnit(u string) string {
-	if u == "" {
+	if u = benchField(u); u == "" {
 		return "value"
 	}
 	return u
 }
 
-func noSpace(s string) string {
+// benchField makes s one field of a line: surrounding space trimmed, inner
+// whitespace replaced by '_', control characters dropped and invalid UTF-8
+// replaced by U+FFFD.
+func benchField(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
+		switch {
+		case unicode.IsSpace(r):
 			return '_'
+		case unicode.IsControl(r):
+			return -1
 		}
 		return r
-	}, s)
+	}, strings.TrimSpace(s))
 }
 
-// benchName makes a benchmark name: "Benchmark" followed by the name with
-// whitespace replaced, first letter upper case.
-func benchName(name string) string {
-	name = noSpace(strings.TrimPrefix(name, "Benchmark"))
-	if name == "" {
-		name = "Unnamed"
-	}
-	r := []rune(name)
-	r[0] = unicode.ToUpper(r[0])
-	return "Benchmark" + string(r)
+// benchLine makes s the rest of one line: line breaks become spaces and
+// invalid UTF-8 becomes U+FFFD.
+func benchLine(s string) string {
+	return strings.ToValidUTF8(strings.NewReplacer("\n", " ", "\r", " ").Replace(s), "\uFFFD")
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -85,6 +88,56 @@ func TestWriteBenchFormatGolden(t *testing.T) {
 	s[1].Values = s[1].Values[:1]
 	if err := WriteBenchFormat(&b, "echo", env, s); err == nil {
 		t.Error("ragged runs must be an error")
+	}
+}
+
+func TestWriteBenchFormatKeepsSubBenchmarkNames(t *testing.T) {
+	s := []Samples{{Metric{Name: "p99", Unit: "ns", Direction: LowerIsBetter}, []float64{1}}}
+	var b bytes.Buffer
+	if err := WriteBenchFormat(&b, "BenchmarkEcho/quick", Env{}, s); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Unit ns better=lower assume=nothing\nBenchmarkEcho/quick/p99\t1\t1 ns\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+func TestBenchWriterMakesEveryLineOneRecord(t *testing.T) {
+	var b bytes.Buffer
+	bw := NewBenchWriter(&b)
+	bw.Comment("run 1\nrevision \xff")
+	bw.Config("target", "tcp://h:1\r\nmode: x")
+	bw.Config("empty", "")
+	bw.Unit(" ms", LowerIsBetter, "")
+	bw.Unit("ms", HigherIsBetter, "exact") // a unit's metadata is written once
+	bw.Result([]string{"éclair suite", "a/b\ttest", ""}, 4,
+		BenchValue{1.5, "ms "}, BenchValue{math.NaN(), "x"}, BenchValue{12345678, ""}, BenchValue{1.0 / 3, "per\x00 op"})
+	bw.Result([]string{"onlyInf"}, 0, BenchValue{math.Inf(1), "ms"})
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := "# run 1 revision \uFFFD\n" +
+		"target: tcp://h:1  mode: x\n" +
+		"Unit ms better=lower\n" +
+		"BenchmarkÉclair_suite/a_b_test/_-4\t1\t1.5 ms\t12345678 value\t0.3333333333333333 per_op\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	if !utf8.Valid(b.Bytes()) {
+		t.Error("output is not UTF-8: benchfmt rejects the file")
+	}
+}
+
+func TestBenchValuesParseBackExactly(t *testing.T) {
+	for _, v := range []float64{0, 4100, 4200.5, 4.4e6 * 1.0123, 123456789012345, 1e15, 1e300, 5e-324, -0.25, 1.0 / 3} {
+		s := formatBenchValue(v)
+		got, err := strconv.ParseFloat(s, 64)
+		if err != nil || got != v {
+			t.Errorf("%v written as %q reads back as %v (%v)", v, s, got, err)
+		}
+	}
+	if s := formatBenchValue(4400000); s != "4400000" {
+		t.Errorf("integers are written in full: got %q", s)
 	}
 }
 

@@ -1,54 +1,18 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+
+	"github.com/mcpstress/mcpstress/internal/atomicfile"
 )
 
 // WriteFileAtomic writes a file so that readers see either the old content
-// or the complete new one, never a torn file: it writes a temporary file in
-// the same directory, syncs it, renames it over path and syncs the
-// directory. On any error the temporary file is removed.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("report: create temp for %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("report: write %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("report: write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("report: chmod %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("report: sync %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("report: close %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("report: rename %s: %w", path, err)
-	}
-	// The rename is durable only once the directory entry is synced. Some
-	// filesystems refuse to sync a directory; the file is written all the
-	// same, so that is not reported as a failure.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
+// or the complete new one, never a torn file (see package
+// internal/atomicfile).
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mcpstress/mcpstress/regression"
 )
 
 // soakRun is a 24-hour soak's worth of 1-second interval series (86,400
@@ -55,6 +59,43 @@ func TestHTMLOfALongSoakStaysSmallAndKeepsSpikes(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "first 300 points; all in intervals.csv") {
 		t.Error("capped interval table does not say where the rest is")
+	}
+}
+
+func TestBenchOfAwkwardNamesStillParses(t *testing.T) {
+	n := NewTest("ärger im/test", StatusPassed, time.Second).
+		AddMetric("p95 latency", "ms", 1.5, BetterLower).
+		AddMetric("rss", "MB", math.NaN(), BetterLower)
+	r := &Run{ID: "a\nb", Started: fixtureStart, Env: Environment{CPUs: 4}, Suites: []*Node{NewSuite("écho", n)}}
+	var buf bytes.Buffer
+	if err := WriteBench(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(buf.Bytes()) {
+		t.Fatalf("bench.txt is not UTF-8 (benchfmt rejects the whole file): %q", buf.String())
+	}
+	_, better, results := parseBench(t, &buf)
+	got := results["BenchmarkÉcho/ärger_im_test-4"]
+	if len(got) != 1 || got["p95_latency-ms"] != 1.5 || better["p95_latency-ms"] != "lower" {
+		t.Errorf("results %v, unit metadata %v", results, better)
+	}
+}
+
+func TestDetectedEnvironmentIsRegressionsFingerprint(t *testing.T) {
+	m := regression.CurrentEnv()
+	env := DetectEnvironment("embedded", "quick")
+	if env.OS != m.GOOS || env.Arch != m.GOARCH || env.CPUs != m.NumCPU || env.CPUModel != m.CPUModel ||
+		env.MemoryBytes != m.MemBytes || env.GoVersion != m.GoVersion || env.MachineKind != m.MachineKind {
+		t.Errorf("DetectEnvironment = %+v, regression.CurrentEnv = %+v", env, m)
+	}
+	env.CPUModel, env.MachineKind = "Test CPU", "test"
+	var buf bytes.Buffer
+	if err := WriteBench(&buf, &Run{ID: "r", Started: fixtureStart, Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	config, _, _ := parseBench(t, &buf)
+	if config["goos"] != env.OS || config["cpu"] != "" || config["machine-kind"] != "" {
+		t.Errorf("bench.txt configuration %v: want goos and goarch only, so runs from two CI runners line up", config)
 	}
 }
 

@@ -64,12 +64,16 @@ type Run struct {
 
 // Environment says where and against what the run happened.
 type Environment struct {
-	Hostname    string `json:"hostname,omitempty"`
-	OS          string `json:"os,omitempty"`
-	Arch        string `json:"arch,omitempty"`
-	CPUs        int    `json:"cpus,omitempty"`
+	Hostname string `json:"hostname,omitempty"`
+	OS       string `json:"os,omitempty"`
+	Arch     string `json:"arch,omitempty"`
+	CPUs     int    `json:"cpus,omitempty"`
+	// CPUModel and MachineKind are regression.Env's: numbers from
+	// different machine kinds are not comparable.
+	CPUModel    string `json:"cpu_model,omitempty"`
 	MemoryBytes uint64 `json:"memory_bytes,omitempty"`
 	GoVersion   string `json:"go_version,omitempty"`
+	MachineKind string `json:"machine_kind,omitempty"`
 	Target      string `json:"target,omitempty"`
 	Mode        string `json:"mode,omitempty"`
 	GitRevision string `json:"git_revision,omitempty"`

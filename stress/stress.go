@@ -14,6 +14,7 @@ import (
 	"github.com/mcpstress/mcpstress/internal/tailbuf"
 	"github.com/mcpstress/mcpstress/mcptest"
 	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/shard"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -37,6 +38,12 @@ type Options struct {
 	Progress func(framework.Progress)
 	// OnSample is called for every scheduled request (framework.RunOptions).
 	OnSample func(op string, outcome client.Outcome, latency time.Duration)
+	// Shards, when above 1, runs the scenario as that many processes of
+	// this test binary on this machine (local shards: for more
+	// connections than one process can hold, 20,000 open files here), each
+	// one slice of it from a shared epoch, merged live each interval and
+	// exactly at the end. It needs a rate or stages (no custom pacer).
+	Shards int
 	// DeadlineMargin is how long before the test's deadline the run is
 	// stopped so the summary can still be produced; zero means 5% of the
 	// time left, at least 1 s and at most 30 s.
@@ -64,6 +71,18 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	tb.Helper()
 	if err := sc.Validate(); err != nil {
 		tb.Fatalf("stress: %v", err)
+	}
+	// A process given the shard environment runs its slice of every
+	// scenario and leaves the verdicts to the merge (package shard).
+	sh, sharded, err := shard.FromEnv()
+	if err != nil {
+		tb.Fatalf("stress: %v", err)
+	}
+	if sharded {
+		if opts.Shards > 1 {
+			tb.Fatalf("stress: %s: local shards inside shard %s: run one or the other", sc.Name, sh.Slice)
+		}
+		sc = shardScenario(sc, sh)
 	}
 	copts := opts.Client
 	if copts.Timeout == 0 {
@@ -113,10 +132,21 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 			}
 		},
 	}
-	sum, err := framework.Run(ctx, res.Target, sc, ropts)
+	if sharded {
+		ropts.Slice, ropts.Epoch = sh.Slice, sh.Epoch
+	}
+	var sum *framework.Summary
+	if opts.Shards > 1 {
+		sum, err = runLocalShards(tb, ctx, res, sc, copts, ropts, opts.Shards)
+	} else {
+		sum, err = framework.Run(ctx, res.Target, sc, ropts)
+	}
 	if sum == nil {
 		tb.Fatalf("stress: %v", err)
 		return nil
+	}
+	if sharded {
+		finishShard(tb, sh, sum)
 	}
 	if stderr != nil {
 		sum.ServerStderr = stderr.String()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -45,8 +46,9 @@ type Options struct {
 	// Headers are extra HTTP headers sent on every request.
 	Headers http.Header
 	// Stderr, when set, also receives the stderr of stdio servers (each
-	// session keeps the last StderrLimit bytes itself, see Stderr()).
-	Stderr io.Writer
+	// session keeps the last StderrLimit bytes itself, see Stderr()). It is
+	// not serialised (a shard process gets its own).
+	Stderr io.Writer `json:"-"`
 	// StderrLimit is how many bytes of stderr a stdio session keeps; default
 	// 8 KiB.
 	StderrLimit int
@@ -59,7 +61,13 @@ type Options struct {
 	// OnNotification, when set, is called (on the goroutine reading the
 	// connection; keep it short) with every notification the server sends.
 	// The params slice is only valid during the call.
-	OnNotification func(method string, params []byte)
+	OnNotification func(method string, params []byte) `json:"-"`
+	// SourceAddrs are local IP addresses TCP sessions dial from, one per
+	// session in turn (e.g. 127.0.0.2 … 127.0.0.9 on loopback), so that
+	// many sessions to one server address are not limited to the ~28K
+	// ephemeral ports of a single source address. Empty: the system's
+	// choice.
+	SourceAddrs []string `json:",omitempty"`
 }
 
 // Defaults of Options.
@@ -100,6 +108,11 @@ func (o Options) Validate() error {
 	}
 	if err := o.Reconnect.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("Options.Reconnect: %w", err))
+	}
+	for _, a := range o.SourceAddrs {
+		if net.ParseIP(a) == nil {
+			errs = append(errs, fmt.Errorf("Options.SourceAddrs: %q is not an IP address", a))
+		}
 	}
 	if strings.ContainsAny(o.ClientName+o.ClientVersion, "\r\n\x00") {
 		errs = append(errs, errors.New("Options.ClientName/ClientVersion contain a line break or NUL"))

@@ -37,8 +37,13 @@ func (t *TCPTarget) Connect(ctx context.Context) (Session, error) {
 // ConnectSession is Connect returning the concrete session.
 func (t *TCPTarget) ConnectSession(ctx context.Context) (*StreamSession, error) {
 	opts := t.Options.withDefaults()
+	n := t.sessions.Add(1)
 	var d net.Dialer
-	s := newStreamSession(t.String(), opts, t.sessions.Add(1), func(ctx context.Context) (streamIO, error) {
+	if k := len(opts.SourceAddrs); k > 0 {
+		// Session n dials from source address n mod k (validated).
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(opts.SourceAddrs[int((n-1)%uint64(k))])}
+	}
+	s := newStreamSession(t.String(), opts, n, func(ctx context.Context) (streamIO, error) {
 		c, err := d.DialContext(ctx, "tcp", t.Addr)
 		if err != nil {
 			return nil, err

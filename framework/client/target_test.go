@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -116,5 +117,46 @@ func TestBackoffDelay(t *testing.T) {
 	}
 	if d := (Backoff{}).Delay(0, 0); d != DefaultBackoffInitial {
 		t.Errorf("zero Backoff first delay %v", d)
+	}
+}
+
+// Sessions of one TCP target dial from the source addresses in turn, so a
+// run is not limited to one address's ephemeral ports.
+func TestTCPSessionsSpreadOverSourceAddresses(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	seen := make(chan string, 6)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			seen <- c.RemoteAddr().(*net.TCPAddr).IP.String()
+			c.Close() // no handshake: only the dial's source matters here
+		}
+	}()
+	sources := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}
+	tgt, err := ParseTarget("tcp://"+l.Addr().String(), Options{SourceAddrs: sources, ConnectTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for range 6 {
+		if s, err := tgt.Connect(t.Context()); err == nil {
+			s.Close()
+		}
+		count[<-seen]++
+	}
+	for _, a := range sources {
+		if count[a] != 2 {
+			t.Errorf("source %s used %d times, want 2 (%v)", a, count[a], count)
+		}
+	}
+	if _, err := ParseTarget("tcp://"+l.Addr().String(), Options{SourceAddrs: []string{"not-an-ip"}}); err == nil {
+		t.Error("a bad source address was accepted")
 	}
 }

@@ -3,15 +3,23 @@
 // wire, and reports what the server did against what the specification
 // expects.
 //
-// The probes do not use the lean client: they write bytes straight onto a
-// TCP connection, a stdio pipe or an HTTP POST, so they can send malformed
-// JSON, broken envelopes, oversized frames, duplicate ids, mismatched 2026
-// headers and missing or wrong bearer tokens. The case table is cases.go;
-// Run executes it with a per-case deadline, checks after every case that
-// the server still answers (on the same connection, then on a fresh one),
-// and returns a Report: its Table (a report.Table) and its counts and load
-// accounting (Counts.Metrics, LoadStats.Metrics, under the seed's metric
-// names) go into the suite's report through the shared stress harness.
+// The target is a client.Target from the framework's one parser,
+// client.ParseTarget (a loopback tcp:// or http:// target, or a stdio:
+// command). The probes do not use the lean client's sessions: they write
+// bytes straight onto a TCP connection to the target's address, an HTTP
+// POST to its URL, or the stdin of a process started by the target's
+// StartProcess (the spawner, environment, stderr tail and process cap of
+// the client's own stdio sessions), so they can send malformed JSON, broken
+// envelopes, oversized frames, duplicate ids, mismatched 2026 headers and
+// missing or wrong bearer tokens. The background load of a run "under load"
+// is a framework.Scenario run by framework.Run on the same target (load.go).
+//
+// The case table is cases.go; Run executes it with a per-case deadline,
+// checks after every case that the server still answers (on the same
+// connection, then on a fresh one), and returns a Report: its Table (a
+// report.Table) and its counts and load accounting (Counts.Metrics,
+// LoadStats.Metrics, under the seed's metric names) go into the suite's
+// report through the shared stress harness.
 //
 // Verdicts: "expected" (the answer is one the spec allows), "MISMATCH" (a
 // finding: the server answered, but not as the spec says), "HANG" (the

@@ -71,7 +71,7 @@ func loadScenario(cfg LoadConfig, wait time.Duration) framework.Scenario {
 		Model:          framework.ClosedModel,
 		Sessions:       cfg.Sessions,
 		ThinkTime:      think,
-		Duration:       max(dur, think),
+		Duration:       dur,
 		Workload:       framework.Workload{Ops: []framework.Operation{framework.ListTools()}},
 		AllowEarlyStop: true, // the end of the case table stops it
 		Config:         framework.Config{MessageTimeout: wait},
