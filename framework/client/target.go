@@ -20,6 +20,8 @@ var ErrEmbeddedTarget = errors.New("empty target means the embedded reference se
 //	tcp://127.0.0.1:9001          newline-delimited JSON-RPC over TCP
 //	http://127.0.0.1:8080/mcp     Streamable HTTP (https:// too)
 //	stdio:node server.js --flag   a spawned process per session
+//	rawecho://127.0.0.1:9002      not MCP: a newline echo server, the
+//	                              machine's ceiling (RawEchoTarget)
 //
 // Every problem with the string and with opts is reported at once, each
 // naming its field.
@@ -61,7 +63,7 @@ func parseTargetString(s string, opts Options) (Target, error) {
 	}
 	var errs []error
 	switch u.Scheme {
-	case "tcp":
+	case "tcp", "rawecho":
 		host, port, err := net.SplitHostPort(u.Host)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tcp address %q: want host:port", u.Host))
@@ -78,6 +80,9 @@ func parseTargetString(s string, opts Options) (Target, error) {
 		}
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
+		}
+		if u.Scheme == "rawecho" {
+			return &RawEchoTarget{Addr: u.Host, Options: opts}, nil
 		}
 		return &TCPTarget{Addr: u.Host, Options: opts}, nil
 	case "http", "https":

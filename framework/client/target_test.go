@@ -160,3 +160,50 @@ func TestTCPSessionsSpreadOverSourceAddresses(t *testing.T) {
 		t.Error("a bad source address was accepted")
 	}
 }
+
+// The raw echo target round-trips a line per call and classifies a server
+// that answers wrongly or not at all.
+func TestRawEchoTargetRoundTrips(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for n := 0; ; n++ {
+					k, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if n == 2 {
+						c.Write([]byte("short\n")) // the third call gets a wrong answer
+						continue
+					}
+					c.Write(buf[:k])
+				}
+			}()
+		}
+	}()
+	tgt, err := ParseTarget("rawecho://"+l.Addr().String(), Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tgt.Connect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, want := range []Outcome{OK, OK, TransportError} {
+		if r := s.Call(t.Context(), Request{}); r.Outcome != want {
+			t.Errorf("call %d: %v (%v), want %v", i, r.Outcome, r.Err, want)
+		}
+	}
+}
