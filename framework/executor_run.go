@@ -15,6 +15,9 @@ import (
 type RunOptions struct {
 	// ServerPID is the server process to sample (0: not ours, not sampled).
 	ServerPID int
+	// ServerPIDs, when set, are the processes of a server that runs as
+	// several (SO_REUSEPORT), sampled and summed; they override ServerPID.
+	ServerPIDs []int
 	// ServerPIDFunc, when set, is asked for the server's PID before every
 	// sample (a chaos suite that restarts the server returns the new one);
 	// it overrides ServerPID and must be safe to call from another
@@ -142,6 +145,9 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d sessions failed to open: %v", ramp.Failed, ramp.Requested, ramp.Errors))
 	}
 	sampler := NewSampler(opts.ServerPID)
+	if len(opts.ServerPIDs) > 0 {
+		sampler.SetPIDs(opts.ServerPIDs...)
+	}
 	sample := func(now time.Time) ResourceSample {
 		if opts.ServerPIDFunc != nil {
 			sampler.SetPID(opts.ServerPIDFunc())

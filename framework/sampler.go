@@ -19,10 +19,13 @@ type ResourceSample struct {
 	Self   SelfSample     `json:"self"`
 }
 
-// ProcessSample is read from /proc/<pid>. CPUPercent is over the time since
-// the previous sample (100 = one core busy); it is 0 in the first sample.
+// ProcessSample is read from /proc/<pid>: of one server process, or summed
+// over a server that runs as several processes (SO_REUSEPORT), Processes of
+// them. CPUPercent is over the time since the previous sample (100 = one
+// core busy); it is 0 in the first sample.
 type ProcessSample struct {
 	PID        int     `json:"pid"`
+	Processes  int     `json:"processes,omitempty"`
 	RSSBytes   uint64  `json:"rss_bytes"`
 	CPUPercent float64 `json:"cpu_percent"`
 	OpenFDs    int     `json:"open_fds"`
@@ -58,7 +61,7 @@ type SelfSample struct {
 // turn cumulative CPU times and pause histograms into per-interval figures.
 // It is used from one goroutine.
 type Sampler struct {
-	pid      int
+	pids     []int
 	procRoot string
 	// clockHz is the unit of utime/stime in /proc/<pid>/stat: Linux's
 	// USER_HZ, which the kernel fixes at 100 for user space on every ABI Go
@@ -67,10 +70,9 @@ type Sampler struct {
 	samples []metrics.Sample
 	index   map[string]int
 
-	prevAt        time.Time
-	prevProcAt    time.Time // zero until the current pid was read once
-	prevProcTicks float64
-	prevSelfCPU   time.Duration
+	prevAt      time.Time
+	prevProc    map[int]procReading // per server pid, until it changes
+	prevSelfCPU time.Duration
 	selfCPUOK     bool
 	prevCPU       float64
 	prevGCCPU     float64
@@ -87,10 +89,18 @@ const (
 	metricGCPauses   = "/sched/pauses/total/gc:seconds"
 )
 
-// NewSampler returns a sampler for the server process pid (0: the server is
-// not ours to measure, only the test process is sampled).
-func NewSampler(pid int) *Sampler {
-	s := &Sampler{pid: pid, procRoot: "/proc", clockHz: 100, index: map[string]int{}}
+// procReading is a server process's CPU ticks when it was last read.
+type procReading struct {
+	at    time.Time
+	ticks float64
+}
+
+// NewSampler returns a sampler for the server's processes pids (none, or
+// 0: the server is not ours to measure, only the test process is sampled).
+// A server of several processes is summed.
+func NewSampler(pids ...int) *Sampler {
+	s := &Sampler{procRoot: "/proc", clockHz: 100, index: map[string]int{}, prevProc: map[int]procReading{}}
+	s.SetPIDs(pids...)
 	supported := map[string]bool{}
 	for _, d := range metrics.All() {
 		supported[d.Name] = true
@@ -107,24 +117,66 @@ func NewSampler(pid int) *Sampler {
 // SetPID switches the sampled server process (a restarted server has a new
 // PID); the next sample of it starts its CPU figure afresh. 0 stops
 // sampling the server.
-func (s *Sampler) SetPID(pid int) {
-	if pid != s.pid {
-		s.pid, s.prevProcAt, s.prevProcTicks = pid, time.Time{}, 0
+func (s *Sampler) SetPID(pid int) { s.SetPIDs(pid) }
+
+// SetPIDs switches the sampled server processes; zeros are left out.
+func (s *Sampler) SetPIDs(pids ...int) {
+	s.pids = s.pids[:0]
+	for _, p := range pids {
+		if p > 0 {
+			s.pids = append(s.pids, p)
+		}
 	}
 }
 
-// PID is the server process being sampled (0: none).
-func (s *Sampler) PID() int { return s.pid }
+// PID is the (first) server process being sampled (0: none).
+func (s *Sampler) PID() int {
+	if len(s.pids) == 0 {
+		return 0
+	}
+	return s.pids[0]
+}
 
 // Sample reads everything now.
 func (s *Sampler) Sample(now time.Time) ResourceSample {
 	out := ResourceSample{At: now, Self: s.self(now)}
-	if s.pid > 0 {
-		p := s.process(now)
+	if len(s.pids) > 0 {
+		p := s.processes(now)
 		out.Server = &p
 	}
 	s.prevAt = now
 	return out
+}
+
+// processes sums the server's processes; a sample fails only when none of
+// them could be read (a server of several processes with one killed is
+// still measured, and Processes says how many were).
+func (s *Sampler) processes(now time.Time) ProcessSample {
+	if len(s.pids) == 1 {
+		p := s.process(s.pids[0], now)
+		if p.Err == "" {
+			p.Processes = 1
+		}
+		return p
+	}
+	sum := ProcessSample{PID: s.pids[0]}
+	var errs []string
+	for _, pid := range s.pids {
+		p := s.process(pid, now)
+		if p.Err != "" {
+			errs = append(errs, fmt.Sprintf("pid %d: %s", pid, p.Err))
+			continue
+		}
+		sum.Processes++
+		sum.RSSBytes += p.RSSBytes
+		sum.CPUPercent += p.CPUPercent
+		sum.OpenFDs += p.OpenFDs
+		sum.Threads += p.Threads
+	}
+	if sum.Processes == 0 {
+		sum.Err = strings.Join(errs, "; ")
+	}
+	return sum
 }
 
 func (s *Sampler) value(name string) (metrics.Value, bool) {
@@ -220,9 +272,9 @@ func pauseStats(counts []uint64, buckets []float64) (n uint64, p50, p99, maxP ti
 	return n, p50, p99, maxP
 }
 
-func (s *Sampler) process(now time.Time) ProcessSample {
-	p := ProcessSample{PID: s.pid}
-	dir := fmt.Sprintf("%s/%d", s.procRoot, s.pid)
+func (s *Sampler) process(pid int, now time.Time) ProcessSample {
+	p := ProcessSample{PID: pid}
+	dir := fmt.Sprintf("%s/%d", s.procRoot, pid)
 	stat, err := os.ReadFile(dir + "/stat")
 	if err != nil {
 		p.Err = err.Error()
@@ -243,12 +295,12 @@ func (s *Sampler) process(now time.Time) ProcessSample {
 	if ents, err := os.ReadDir(dir + "/fd"); err == nil {
 		p.OpenFDs = len(ents)
 	}
-	if !s.prevProcAt.IsZero() {
-		if wall := now.Sub(s.prevProcAt).Seconds(); wall > 0 && ticks >= s.prevProcTicks {
-			p.CPUPercent = 100 * (ticks - s.prevProcTicks) / s.clockHz / wall
+	if prev, ok := s.prevProc[pid]; ok {
+		if wall := now.Sub(prev.at).Seconds(); wall > 0 && ticks >= prev.ticks {
+			p.CPUPercent = 100 * (ticks - prev.ticks) / s.clockHz / wall
 		}
 	}
-	s.prevProcAt, s.prevProcTicks = now, ticks
+	s.prevProc[pid] = procReading{at: now, ticks: ticks}
 	return p
 }
 
