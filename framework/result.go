@@ -267,10 +267,36 @@ func (s IntervalSnapshot) merged(o IntervalSnapshot) (IntervalSnapshot, error) {
 	if span := m.End.Sub(m.Start); span > 0 {
 		m.Throughput = float64(m.Counts.Answered()) / span.Seconds()
 	}
-	if m.Resources == nil {
-		m.Resources = o.Resources
-	}
+	m.Resources = mergeResources(s.Resources, o.Resources)
 	return m, nil
+}
+
+// mergeResources combines two processes' samples of one interval: the
+// generator's own figures (Self) add up over its processes, the server's
+// sample is kept from whichever process took one.
+func mergeResources(a, b *ResourceSample) *ResourceSample {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	m := *a
+	if m.Server == nil {
+		m.Server = b.Server
+	}
+	s, o := &m.Self, b.Self
+	s.HeapBytes += o.HeapBytes
+	s.TotalBytes += o.TotalBytes
+	s.Goroutines += o.Goroutines
+	s.GCCycles += o.GCCycles
+	s.CPUPercent += o.CPUPercent
+	s.GCPauses += o.GCPauses
+	s.GCPauseP50 = max(s.GCPauseP50, o.GCPauseP50)
+	s.GCPauseP99 = max(s.GCPauseP99, o.GCPauseP99)
+	s.GCPauseMax = max(s.GCPauseMax, o.GCPauseMax)
+	s.GCCPUPct = max(s.GCCPUPct, o.GCCPUPct)
+	return &m
 }
 
 // merge adds o's ramp into r's: counts add, the ramp lasted as long as the

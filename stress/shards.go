@@ -178,7 +178,7 @@ func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framewo
 	}
 	logf("%s: %d local shard processes, %d sessions, load from %s", sc.Name, n, sc.Sessions, epoch.Format(time.RFC3339Nano))
 
-	sampler := framework.NewSampler(res.PID)
+	sampler := framework.NewSampler(res.PIDs...)
 	first := sampler.Sample(time.Now())
 	live := map[int]framework.IntervalSnapshot{}
 	serverAt := map[int]framework.ResourceSample{}
@@ -246,8 +246,7 @@ func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framewo
 				if !ok {
 					continue
 				}
-				rs := serverAt[grid-1]
-				iv.Resources = &rs
+				iv.Resources = withServer(iv.Resources, serverAt[grid-1])
 				cumErrors += iv.Counts.Errors()
 				cumDropped += iv.Counts.Dropped
 				if ropts.Progress != nil {
@@ -297,7 +296,7 @@ func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framewo
 	}
 	for i := range merged.Intervals {
 		if rs, ok := serverAt[merged.Intervals[i].Index]; ok {
-			merged.Intervals[i].Resources = &rs
+			merged.Intervals[i].Resources = withServer(merged.Intervals[i].Resources, rs)
 		}
 	}
 	merged.ResourcesStart, merged.ResourcesEnd = &first, &last
@@ -311,6 +310,17 @@ func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framewo
 		merged.Warnings = append(merged.Warnings, shardErrors(shards))
 	}
 	return framework.Summarize(merged, ths), nil
+}
+
+// withServer is a merged interval's resources with the parent's sample of
+// the server: the shards' own figures (Self) stay the generator's, summed
+// over its processes.
+func withServer(shards *framework.ResourceSample, parent framework.ResourceSample) *framework.ResourceSample {
+	out := parent
+	if shards != nil {
+		out.Self = shards.Self
+	}
+	return &out
 }
 
 // liveAbort evaluates the aborting thresholds on the shards' intervals

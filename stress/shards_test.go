@@ -79,3 +79,19 @@ func TestStoppingTheParentStopsEveryShard(t *testing.T) {
 		t.Errorf("scheduled %d: want the part of the plan before the stop", sum.Scheduled)
 	}
 }
+
+// The embedded server as two processes sharing one port: both are sampled
+// and summed, and the run is served as by one.
+func TestTheEmbeddedServerAsSeveralProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	sum := stress.RunWith(t, "", echoScenario("two-servers", time.Second), stress.Options{ServerProcesses: 2})
+	end := sum.ResourcesEnd
+	if end == nil || end.Server == nil || end.Server.Processes != 2 || end.Server.RSSBytes == 0 {
+		t.Fatalf("server sample %+v, want two processes summed", end)
+	}
+	if sum.Counts.Answered() != sum.Scheduled {
+		t.Errorf("%d answered of %d", sum.Counts.Answered(), sum.Scheduled)
+	}
+}

@@ -38,6 +38,10 @@ type Options struct {
 	Progress func(framework.Progress)
 	// OnSample is called for every scheduled request (framework.RunOptions).
 	OnSample func(op string, outcome client.Outcome, latency time.Duration)
+	// ServerProcesses, when above 1, starts the embedded reference server
+	// as that many processes sharing one port (SO_REUSEPORT), sampled
+	// together: one process holds at most ~20,000 open files here.
+	ServerProcesses int
 	// Shards, when above 1, runs the scenario as that many processes of
 	// this test binary on this machine (local shards: for more
 	// connections than one process can hold, 20,000 open files here), each
@@ -96,7 +100,7 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 		copts.Stderr = stderr
 	}
 	cfg := sc.Config.WithDefaults()
-	res := ResolveTarget(tb, target, copts, serverOptions(opts.Server, cfg))
+	res := resolveTarget(tb, target, copts, serverOptions(opts.Server, cfg), opts.ServerProcesses)
 	onSample, progress := opts.OnSample, opts.Progress
 	if cfg.Prometheus {
 		exp := serveRunMetrics(tb, sc.Name, cfg.PrometheusPort)
@@ -120,9 +124,10 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 
 	verbose := testing.Verbose()
 	ropts := framework.RunOptions{
-		ServerPID: res.PID,
-		Logf:      tb.Logf,
-		OnSample:  onSample,
+		ServerPID:  res.PID,
+		ServerPIDs: res.PIDs,
+		Logf:       tb.Logf,
+		OnSample:   onSample,
 		Progress: func(p framework.Progress) {
 			if verbose {
 				tb.Logf("%s: %s", sc.Name, p)

@@ -149,6 +149,14 @@ func (t *T) Series(s report.Series) {
 	t.node.Series = append(t.node.Series, s)
 }
 
+// Curve adds a curve (a figure against something other than time, such as
+// throughput against sessions) to the test's node.
+func (t *T) Curve(c report.Curve) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.node.Curves = append(t.node.Curves, c)
+}
+
 // Table adds a table to the test's node.
 func (t *T) Table(tab report.Table) {
 	t.mu.Lock()

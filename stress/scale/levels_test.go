@@ -1,0 +1,327 @@
+//go:build stress
+
+package scale
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/profile"
+	"github.com/mcpstress/mcpstress/judge"
+	"github.com/mcpstress/mcpstress/mcptest"
+	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/stress"
+	"github.com/mcpstress/mcpstress/verdict"
+)
+
+// figures is the scale profile resolved for the suite's mode, with the
+// criteria the levels read.
+type figures struct {
+	profile.Plan
+	minFraction     float64       // criteria min_throughput_fraction (0.9)
+	ceilingFraction float64       // criteria ceiling_fraction: the most of the ceiling a level is offered
+	perClient       int           // criteria sessions_per_client_process
+	perServer       int           // criteria sessions_per_server_process
+	ceilingFor      time.Duration // phase ceiling
+	scalingFactor   float64       // criteria scaling_factor_throughput (the seed's 100×)
+}
+
+func criterion(tb testing.TB, p *profile.Profile, key string) float64 {
+	tb.Helper()
+	v, ok := p.Criteria[key]
+	if !ok {
+		tb.Fatalf("testdata/profiles/scale.json: criteria.%s is missing", key)
+	}
+	return v
+}
+
+func loadFigures(tb testing.TB) figures {
+	tb.Helper()
+	pl := suite.Plan(tb)
+	f := figures{Plan: pl}
+	f.minFraction = criterion(tb, pl.Profile, "min_throughput_fraction")
+	f.ceilingFraction = criterion(tb, pl.Profile, "ceiling_fraction")
+	f.perClient = int(criterion(tb, pl.Profile, "sessions_per_client_process"))
+	f.perServer = int(criterion(tb, pl.Profile, "sessions_per_server_process"))
+	f.scalingFactor = criterion(tb, pl.Profile, "scaling_factor_throughput")
+	d, ok := pl.LookupPhase("ceiling")
+	if !ok {
+		tb.Fatalf("testdata/profiles/scale.json: modes.%s.phases.ceiling is missing", pl.Mode)
+	}
+	f.ceilingFor = d
+	if f.minFraction <= 0 || f.minFraction > 1 || f.ceilingFraction <= 0 || f.ceilingFraction > 1 || f.perClient <= 0 || f.perServer <= 0 {
+		tb.Fatalf("testdata/profiles/scale.json: criteria out of range: %+v", f)
+	}
+	return f
+}
+
+// level finds a level by name in the mode's levels; a level the mode does
+// not run skips the test with the reason.
+func (f figures) level(t *testing.T, tr *stress.T, name string) profile.Level {
+	t.Helper()
+	for _, l := range f.RunLevels() {
+		if l.Name == name {
+			return l
+		}
+	}
+	tr.Skip(fmt.Sprintf("level %s is not in the %s mode's plan (testdata/profiles/scale.json)", name, f.Mode))
+	return profile.Level{}
+}
+
+// layout is how many processes a level runs on: client shards and server
+// processes, each under its per-process session budget.
+func (f figures) layout(sessions int) (clients, servers int) {
+	return ceilDiv(sessions, f.perClient), ceilDiv(sessions, f.perServer)
+}
+
+func ceilDiv(a, b int) int { return max(1, (a+b-1)/b) }
+
+// interval is the collection interval: a quarter of the level's load,
+// between 250 ms and 1 s.
+func (f figures) interval() time.Duration {
+	return min(max(f.LevelDuration.D()/4, 250*time.Millisecond), time.Second)
+}
+
+// levelResult is what one level measured.
+type levelResult struct {
+	Level            profile.Level
+	Clients, Servers int
+	// CeilingRate is the raw echo round trips per second at the level's
+	// session count through the same layout; Offered what the MCP run was
+	// offered: the seed's rate, or ceilingFraction of the ceiling when the
+	// seed's rate is beyond it (SeedBeyond).
+	CeilingRate float64
+	Offered     float64
+	SeedBeyond  bool
+	Ceiling     *framework.Summary
+	Run         *framework.Summary
+}
+
+// RampRate is the sessions opened per second during the MCP run's ramp.
+func (r *levelResult) RampRate() float64 {
+	if d := r.Run.Ramp.Duration; d > 0 {
+		return float64(r.Run.Ramp.Opened) / d.Seconds()
+	}
+	return math.NaN()
+}
+
+// runLevel measures one level once per process (the level's test and the
+// summary share it).
+func runLevel(t *testing.T, f figures, l profile.Level) *levelResult {
+	t.Helper()
+	return stress.Shared(suite, t, "level/"+l.Name+"/"+string(f.Mode)+"/"+suite.Target(), func(tb testing.TB) *levelResult {
+		lr := &levelResult{Level: l}
+		lr.Clients, lr.Servers = f.layout(l.Sessions)
+		tb.Logf("level %s: %d sessions on %d client process(es) and %d server process(es); ceiling %v, then load %v",
+			l.Name, l.Sessions, lr.Clients, lr.Servers, f.ceilingFor, f.LevelDuration.D())
+		lr.Ceiling = measureCeiling(tb, f, l, lr.Clients, lr.Servers)
+		lr.CeilingRate = lr.Ceiling.AchievedRate
+		lr.Offered = l.Rate
+		if limit := f.ceilingFraction * lr.CeilingRate; l.Rate > limit {
+			lr.Offered, lr.SeedBeyond = math.Floor(limit), true
+		}
+		if lr.Offered < 1 {
+			lr.Offered = 1 // a ceiling of nothing is judged below, not divided by
+		}
+		sc := f.Scenario(l, workload())
+		sc.Name = "scale/" + l.Name
+		sc.Rate = lr.Offered
+		sc.Duration = f.LevelDuration.D()
+		sc.Pipeline = max(l.Slots, 4)
+		sc.Config.CollectionInterval = f.interval()
+		sc.Thresholds = levelThresholds(sc.Thresholds, f.minFraction*lr.Offered)
+		tb.Logf("level %s: ceiling %.0f/s; offering %.0f/s (%s)", l.Name, lr.CeilingRate, lr.Offered, offerReason(lr, f))
+		lr.Run = stress.RunWith(tb, suite.Target(), sc, stress.Options{
+			Context: suite.Context(), NoFail: true, Shards: lr.Clients, ServerProcesses: lr.Servers,
+			Progress: suite.Progress(tb.Name(), sc.Rate), OnSample: suite.Observer(),
+		})
+		return lr
+	})
+}
+
+// workload is the seed's message: a small echo tool call.
+func workload() framework.Workload {
+	return framework.Workload{Ops: []framework.Operation{framework.CallTool("echo", map[string]any{"message": "scale"})}}
+}
+
+// levelThresholds replaces the profile's throughput floor (the seed's 90%
+// of its own rate) with 90% of what the level was actually offered.
+func levelThresholds(in []string, floor float64) []string {
+	out := []string{fmt.Sprintf("throughput >= %.0f/s", floor)}
+	for _, e := range in {
+		if !strings.HasPrefix(strings.TrimSpace(e), "throughput") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func offerReason(lr *levelResult, f figures) string {
+	if lr.SeedBeyond {
+		return fmt.Sprintf("the seed's %.0f/s is beyond this machine: %.0f%% of the %.0f/s ceiling", lr.Level.Rate, 100*f.ceilingFraction, lr.CeilingRate)
+	}
+	return "the seed's rate, within this machine's ceiling"
+}
+
+// measureCeiling drives a raw newline echo server (no JSON, no MCP) through
+// the level's layout, closed loop: the most this machine and generator can
+// carry at this session count.
+func measureCeiling(tb testing.TB, f figures, l profile.Level, clients, servers int) *framework.Summary {
+	tb.Helper()
+	target := startRawEcho(tb, servers)
+	sc := framework.Scenario{
+		Name: "scale/" + l.Name + "/ceiling", Model: framework.ClosedModel, Sessions: l.Sessions,
+		Duration: f.ceilingFor, Workload: framework.Workload{Ops: []framework.Operation{framework.Ping()}},
+		Config: framework.Config{CollectionInterval: f.interval()},
+	}
+	return stress.RunWith(tb, target, sc, stress.Options{Context: suite.Context(), NoFail: true, Shards: clients})
+}
+
+// startRawEcho starts the reference server's raw echo transport as n
+// processes sharing one port.
+func startRawEcho(tb testing.TB, n int) string {
+	tb.Helper()
+	opts := mcptest.Options{Transport: mcptest.TransportRawEcho, ReusePort: n > 1}
+	var target string
+	for i := range n {
+		srv := mcptest.StartServer(tb, opts)
+		if i == 0 {
+			opts.Addr, target = srv.Addr(), srv.Target()
+		}
+	}
+	return target
+}
+
+// testLevel is one level's test.
+func testLevel(t *testing.T, name string) {
+	tr := suite.Test(t)
+	f := loadFigures(t)
+	l := f.level(t, tr, name)
+	lr := runLevel(t, f, l)
+	checks := judge.Thresholds(lr.Run)
+	checks = append(checks, ceilingCheck(lr))
+	if lr.SeedBeyond {
+		checks = append(checks, verdict.Check{
+			Expr:   fmt.Sprintf("throughput >= %.0f/s (the seed's 90%% of %.0f/s)", f.minFraction*l.Rate, l.Rate),
+			Metric: "throughput", Unit: "msg/s", Measured: lr.Run.AchievedRate,
+			Skip: fmt.Sprintf("beyond this machine: its ceiling at %d sessions is %.0f/s (raw echo, same layout), so the level was offered %.0f/s (%.0f%% of the ceiling) and judged at %.0f%% of that",
+				l.Sessions, lr.CeilingRate, lr.Offered, 100*f.ceilingFraction, 100*f.minFraction),
+		})
+	}
+	tr.Judge(lr.Run, checks...)
+	recordLevel(tr, lr)
+}
+
+// ceilingCheck: the ceiling run itself must have measured something, with
+// every session open: a level judged against no ceiling is judged on
+// nothing.
+func ceilingCheck(lr *levelResult) verdict.Check {
+	c := lr.Ceiling
+	chk := verdict.Check{Expr: fmt.Sprintf("the ceiling was measured at %d sessions", lr.Level.Sessions), Metric: "ceiling_rate",
+		Unit: "msg/s", Measured: c.AchievedRate,
+		Pass:   c.Ramp.Opened == lr.Level.Sessions && c.Counts.Answered() > 0 && c.Conservation.Holds,
+		Detail: fmt.Sprintf("raw echo, closed loop, %d sessions opened, %d round trips in %v", c.Ramp.Opened, c.Counts.Answered(), c.LoadDuration)}
+	if c.Counts.Answered() == 0 {
+		chk.NoData, chk.Measured = true, math.NaN()
+	}
+	return chk
+}
+
+// recordLevel adds the level's figures: throughput absolute and as a
+// fraction of the ceiling, server and client resources per session, the
+// ramp rate.
+func recordLevel(tr *stress.T, lr *levelResult) {
+	run := lr.Run
+	s := float64(lr.Level.Sessions)
+	tr.Metric("sessions", "", s, "")
+	tr.Metric("seed_rate", "msg/s", lr.Level.Rate, "")
+	tr.Metric("ceiling_rate", "msg/s", lr.CeilingRate, report.BetterHigher)
+	tr.Metric("offered_rate", "msg/s", lr.Offered, "")
+	if lr.CeilingRate > 0 {
+		tr.KeyMetric("fraction_of_ceiling", "%", 100*run.AchievedRate/lr.CeilingRate, report.BetterHigher)
+	}
+	tr.Metric("ramp_rate", "sessions/s", lr.RampRate(), report.BetterHigher)
+	tr.Metric("client_processes", "", float64(lr.Clients), "")
+	tr.Metric("server_processes", "", float64(lr.Servers), "")
+	if rss, cpu, ok := serverPeak(run); ok {
+		tr.Metric("server_rss_per_session", "KB", rss/s/1024, report.BetterLower)
+		tr.Metric("server_cpu_percent", "%", cpu, report.BetterLower)
+	}
+	if mem, cpu, ok := clientPeak(run); ok {
+		tr.Metric("client_memory_per_session", "KB", mem/s/1024, report.BetterLower)
+		tr.Metric("client_cpu_percent", "%", cpu, report.BetterLower)
+	}
+	tr.Table(levelTable([]*levelResult{lr}))
+}
+
+// serverPeak is the server's peak RSS (bytes) and mean CPU over the run.
+func serverPeak(s *framework.Summary) (rss, cpu float64, ok bool) {
+	var n int
+	for _, iv := range s.Intervals {
+		if r := iv.Resources; r != nil && r.Server != nil && r.Server.Err == "" {
+			rss = max(rss, float64(r.Server.RSSBytes))
+			cpu += r.Server.CPUPercent
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, false
+	}
+	return rss, cpu / float64(n), true
+}
+
+// clientPeak is the generator's peak memory (bytes mapped by the Go
+// runtime, over its processes) and mean CPU over the run.
+func clientPeak(s *framework.Summary) (mem, cpu float64, ok bool) {
+	var n int
+	for _, iv := range s.Intervals {
+		if r := iv.Resources; r != nil {
+			mem = max(mem, float64(r.Self.TotalBytes))
+			cpu += r.Self.CPUPercent
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, false
+	}
+	return mem, cpu / float64(n), true
+}
+
+// levelTable is the per-level table of the seed's summary.
+func levelTable(rows []*levelResult) report.Table {
+	t := report.Table{Title: "scale levels",
+		Columns: []string{"level", "sessions", "clients×servers", "ramp sessions/s", "seed msg/s", "ceiling msg/s", "offered msg/s", "achieved msg/s",
+			"of ceiling", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "dropped", "server RSS/session KB", "server CPU %", "client mem/session KB", "client CPU %"}}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+	for _, lr := range rows {
+		r := lr.Run
+		s := float64(lr.Level.Sessions)
+		l := r.Latency.Corrected
+		frac, srss, scpu, cmem, ccpu := "n/a", "n/a", "n/a", "n/a", "n/a"
+		if lr.CeilingRate > 0 {
+			frac = fmt.Sprintf("%.1f%%", 100*r.AchievedRate/lr.CeilingRate)
+		}
+		if rss, cpu, ok := serverPeak(r); ok {
+			srss, scpu = fmt.Sprintf("%.1f", rss/s/1024), fmt.Sprintf("%.0f", cpu)
+		}
+		if mem, cpu, ok := clientPeak(r); ok {
+			cmem, ccpu = fmt.Sprintf("%.1f", mem/s/1024), fmt.Sprintf("%.0f", cpu)
+		}
+		t.Rows = append(t.Rows, []string{lr.Level.Name, fmt.Sprint(lr.Level.Sessions), fmt.Sprintf("%d×%d", lr.Clients, lr.Servers),
+			fmt.Sprintf("%.0f", lr.RampRate()), fmt.Sprintf("%.0f", lr.Level.Rate), fmt.Sprintf("%.0f", lr.CeilingRate),
+			fmt.Sprintf("%.0f", lr.Offered), fmt.Sprintf("%.0f", r.AchievedRate), frac, ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max),
+			fmt.Sprint(r.Counts.Errors()), fmt.Sprint(r.Counts.Dropped), srss, scpu, cmem, ccpu})
+	}
+	return t
+}
+
+func TestScale150Connections(t *testing.T) { testLevel(t, "150") }
+func TestScale500Connections(t *testing.T) { testLevel(t, "500") }
+func TestScale1KConnections(t *testing.T)  { testLevel(t, "1K") }
+func TestScale5KConnections(t *testing.T)  { testLevel(t, "5K") }
+func TestScale10KConnections(t *testing.T) { testLevel(t, "10K") }
+func TestScale15KConnections(t *testing.T) { testLevel(t, "15K") }
