@@ -46,6 +46,8 @@ type ExecEnv struct {
 
 	rec       *Recorder
 	wl        *compiledWorkload
+	reqs      []client.Request        // wl.reqs marked Discard: the engine reads outcomes only
+	callers   []client.DeadlineCaller // per session; nil where the session is not one
 	onSample  func(op string, outcome client.Outcome, latency time.Duration)
 	scheduled atomic.Uint64
 	hits      atomic.Uint64 // the closed model's shared hit counter
@@ -64,7 +66,15 @@ func NewExecEnv(sessions []client.Session, pipeline int, wl Workload, rec *Recor
 	if pipeline <= 0 {
 		pipeline = 1
 	}
-	return &ExecEnv{Sessions: sessions, Pipeline: pipeline, Calls: context.Background(), rec: rec, wl: c}, nil
+	reqs := append([]client.Request(nil), c.reqs...)
+	for i := range reqs {
+		reqs[i].Discard = true
+	}
+	callers := make([]client.DeadlineCaller, len(sessions))
+	for i, s := range sessions {
+		callers[i], _ = s.(client.DeadlineCaller)
+	}
+	return &ExecEnv{Sessions: sessions, Pipeline: pipeline, Calls: context.Background(), rec: rec, wl: c, reqs: reqs, callers: callers}, nil
 }
 
 // Scheduled is how many requests the executor scheduled (sent, dropped or
@@ -97,11 +107,22 @@ func (e *ExecEnv) Drop(worker int, op int) {
 func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 	ctx := e.Calls
 	var cancel context.CancelFunc
-	if e.Timeout > 0 {
-		ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout, errRequestTimeout)
-	}
 	before := time.Now()
-	resp := e.Sessions[sess].Call(ctx, e.wl.reqs[op])
+	var resp client.Response
+	if dc := e.callerOf(sess); dc != nil {
+		// The request's deadline as a value: no context and no timer per
+		// request. The session reports its passing as Timeout.
+		var deadline time.Time
+		if e.Timeout > 0 {
+			deadline = before.Add(e.Timeout)
+		}
+		resp = dc.CallDeadline(ctx, e.reqs[op], deadline)
+	} else {
+		if e.Timeout > 0 {
+			ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout, errRequestTimeout)
+		}
+		resp = e.Sessions[sess].Call(ctx, e.reqs[op])
+	}
 	done := time.Now()
 	outcome := resp.Outcome
 	// Only a context end is reinterpreted: an answer or a transport error
@@ -165,4 +186,11 @@ func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
 	case <-timer.C:
 		return true
 	}
+}
+
+func (e *ExecEnv) callerOf(sess int) client.DeadlineCaller {
+	if sess < len(e.callers) {
+		return e.callers[sess]
+	}
+	return nil
 }

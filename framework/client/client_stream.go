@@ -48,7 +48,10 @@ type streamState struct {
 	serverInfo json.RawMessage
 }
 
-var _ ClientSession = (*StreamSession)(nil)
+var (
+	_ ClientSession  = (*StreamSession)(nil)
+	_ DeadlineCaller = (*StreamSession)(nil)
+)
 
 func newStreamSession(target string, opts Options, ordinal uint64, dial func(context.Context) (streamIO, error)) *StreamSession {
 	s := &StreamSession{
@@ -74,7 +77,7 @@ func (s *StreamSession) connect(ctx context.Context) (*streamState, error) {
 	conn := newStreamConn(rw, s.opts.MaxFrame, &s.stats, s.opts.OnNotification, s.opts.Timeout)
 	st, err := handshake(ctx, s.opts, func(ctx context.Context, method string, params, meta []byte) Response {
 		dl, _ := ctx.Deadline()
-		return conn.roundTrip(ctx, dl, s.nextID.Add(1), method, params, meta)
+		return conn.roundTrip(ctx, dl, s.nextID.Add(1), method, params, meta, false)
 	})
 	if err != nil {
 		conn.fail(ErrClosed)
@@ -145,6 +148,12 @@ func (s *StreamSession) state(ctx context.Context) (*streamState, error) {
 
 // Call implements Session.
 func (s *StreamSession) Call(ctx context.Context, req Request) Response {
+	return s.CallDeadline(ctx, req, time.Time{})
+}
+
+// CallDeadline implements DeadlineCaller: Call with a deadline of its own
+// (zero: only the session's timeout).
+func (s *StreamSession) CallDeadline(ctx context.Context, req Request, deadline time.Time) Response {
 	if err := acquireSlot(ctx, s.sem); err != nil {
 		return Response{Outcome: Cancelled, Err: err}
 	}
@@ -158,7 +167,11 @@ func (s *StreamSession) Call(ctx context.Context, req Request) Response {
 			return Response{Outcome: TransportError, Err: err}
 		}
 		id := s.nextID.Add(1)
-		r := st.conn.roundTrip(ctx, time.Now().Add(s.opts.Timeout), id, req.Method, req.Params, st.meta)
+		dl := time.Now().Add(s.opts.Timeout)
+		if !deadline.IsZero() && deadline.Before(dl) {
+			dl = deadline
+		}
+		r := st.conn.roundTrip(ctx, dl, id, req.Method, req.Params, st.meta, req.Discard)
 		switch {
 		case r.Outcome == Timeout || r.Outcome == Cancelled:
 			if !r.Sent.IsZero() {

@@ -113,7 +113,10 @@ func modernMeta(version, name, ver string) []byte {
 }
 
 // classify turns one response envelope into a Response (without Sent).
-func classify(env *wire.Envelope) Response {
+func classify(env *wire.Envelope) Response { return classifyAnswer(env, true) }
+
+// classifyAnswer is classify; keep=false leaves Result nil (no copy).
+func classifyAnswer(env *wire.Envelope, keep bool) Response {
 	if !env.VersionOK() {
 		return Response{Outcome: TransportError, Err: fmt.Errorf("%w: jsonrpc version %s, want \"2.0\"", ErrInvalidResponse, orMissing(env.JSONRPC))}
 	}
@@ -136,7 +139,10 @@ func classify(env *wire.Envelope) Response {
 	default:
 		return Response{Outcome: TransportError, Err: fmt.Errorf("%w: unknown resultType %.40s", ErrInvalidResponse, rt)}
 	}
-	out := Response{Outcome: OK, Result: copyBytes(env.Result)}
+	out := Response{Outcome: OK}
+	if keep {
+		out.Result = copyBytes(env.Result)
+	}
 	if isErr {
 		out.Outcome = ToolError
 		out.Err = errors.New("tool returned isError: true")

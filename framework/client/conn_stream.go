@@ -34,8 +34,9 @@ type connStats struct {
 // call is one request waiting for its answer; ch receives exactly one
 // Response, from whoever removes the call from the pending list.
 type call struct {
-	id int64
-	ch chan Response
+	id      int64
+	discard bool // leave Response.Result nil
+	ch      chan Response
 }
 
 var callPool = sync.Pool{New: func() any { return &call{ch: make(chan Response, 1)} }}
@@ -59,8 +60,11 @@ type streamConn struct {
 
 	wmu  sync.Mutex
 	wbuf []byte
+	wdl  time.Time // the write deadline armed now (under wmu)
 
 	readTok chan struct{}
+	rdl     time.Time               // the read deadline armed now (under readTok)
+	hook    atomic.Pointer[ctxHook] // the cancel hook of the context the reader watches
 
 	mu      sync.Mutex
 	pending []*call
@@ -83,11 +87,44 @@ func newStreamConn(rw streamIO, maxFrame int, stats *connStats, onNotify func(st
 
 var longAgo = time.Unix(1, 0)
 
+// ctxHook is a cancel hook registered on one context: when it ends, the
+// read deadline is moved to the past so the reader wakes up. It stays
+// registered while callers keep passing the same context (the engine passes
+// one for the whole run), so a request costs no registration.
+type ctxHook struct {
+	ctx  context.Context
+	stop func() bool
+}
+
+// watch makes sure a hook wakes the reader when ctx ends.
+func (c *streamConn) watch(ctx context.Context) {
+	if ctx.Done() == nil {
+		return
+	}
+	if h := c.hook.Load(); h != nil && h.ctx == ctx {
+		return
+	}
+	h := &ctxHook{ctx: ctx}
+	h.stop = context.AfterFunc(ctx, func() { _ = c.rw.SetReadDeadline(longAgo) })
+	if old := c.hook.Swap(h); old != nil {
+		old.stop()
+	}
+	if c.broken.Load() { // fail ran meanwhile and may have missed h
+		c.unwatch()
+	}
+}
+
+func (c *streamConn) unwatch() {
+	if h := c.hook.Swap(nil); h != nil {
+		h.stop()
+	}
+}
+
 // roundTrip sends one request and waits for its outcome. It always returns
 // exactly one classified Response.
-func (c *streamConn) roundTrip(ctx context.Context, deadline time.Time, id int64, method string, params, meta []byte) Response {
+func (c *streamConn) roundTrip(ctx context.Context, deadline time.Time, id int64, method string, params, meta []byte, discard bool) Response {
 	cl := callPool.Get().(*call)
-	cl.id = id
+	cl.id, cl.discard = id, discard
 	defer callPool.Put(cl)
 
 	c.mu.Lock()
@@ -115,13 +152,37 @@ func (c *streamConn) write(deadline time.Time, id int64, method string, params, 
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.wbuf = appendRequest(c.wbuf[:0], id, method, params, meta)
-	_ = c.rw.SetWriteDeadline(deadline)
+	// The deadline is armed lazily: one armed earlier than ours (an
+	// earlier request's) is left in place, and when it passes mid-write
+	// ours is armed and the write goes on. Writes rarely block, so the
+	// deadline is rarely touched.
+	if c.wdl.IsZero() || c.wdl.After(deadline) {
+		_ = c.rw.SetWriteDeadline(deadline)
+		c.wdl = deadline
+	}
 	sent := time.Now()
-	_, err := c.rw.Write(c.wbuf)
+	err := c.writeAll(c.wbuf, deadline)
 	if cap(c.wbuf) > 64<<10 {
 		c.wbuf = nil // do not keep a large request's buffer on an idle session
 	}
 	return sent, err
+}
+
+// writeAll writes b, re-arming the deadline when an earlier one armed for
+// another write passes before deadline (under wmu).
+func (c *streamConn) writeAll(b []byte, deadline time.Time) error {
+	for {
+		n, err := c.rw.Write(b)
+		if err == nil {
+			return nil
+		}
+		b = b[n:]
+		if len(b) == 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(deadline) || c.wdl.Equal(deadline) {
+			return err
+		}
+		_ = c.rw.SetWriteDeadline(deadline)
+		c.wdl = deadline
+	}
 }
 
 // writeRaw writes pre-built bytes (notifications, answers to server
@@ -129,7 +190,8 @@ func (c *streamConn) write(deadline time.Time, id int64, method string, params, 
 func (c *streamConn) writeRaw(b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.rw.SetWriteDeadline(time.Now().Add(c.wtimeout))
+	c.wdl = time.Now().Add(c.wtimeout)
+	_ = c.rw.SetWriteDeadline(c.wdl)
 	_, err := c.rw.Write(b)
 	return err
 }
@@ -163,13 +225,15 @@ func (c *streamConn) wait(ctx context.Context, deadline time.Time, cl *call) Res
 // readFor reads frames, dispatching each, until cl has its answer, the
 // deadline passes or ctx ends.
 func (c *streamConn) readFor(ctx context.Context, deadline time.Time, cl *call) Response {
-	// Arm the deadline before the cancel hook, so a hook that fires at
-	// once (ctx already done) is not overwritten.
-	_ = c.rw.SetReadDeadline(deadline)
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { _ = c.rw.SetReadDeadline(longAgo) })
-		defer stop()
+	// The deadline is armed lazily, like the write deadline: one armed
+	// earlier than ours stays, and when it passes while we still wait,
+	// ours is armed (below). Armed before the cancel hook, so a hook that
+	// fires at once (ctx already done) is not overwritten.
+	if c.rdl.IsZero() || c.rdl.After(deadline) {
+		_ = c.rw.SetReadDeadline(deadline)
+		c.rdl = deadline
 	}
+	c.watch(ctx)
 	for {
 		select {
 		case r := <-cl.ch:
@@ -186,9 +250,11 @@ func (c *streamConn) readFor(ctx context.Context, deadline time.Time, cl *call) 
 				if !time.Now().Before(deadline) {
 					return c.abandon(cl, Timeout, ErrTimeout)
 				}
-				// Another caller's cancel hook fired late: re-arm ours, then
-				// look again, since our own hook may have fired meanwhile.
+				// An earlier deadline, or the hook of a context no longer
+				// watched, fired: re-arm ours, then look again, since the
+				// hook may have fired meanwhile.
 				_ = c.rw.SetReadDeadline(deadline)
+				c.rdl = deadline
 				if err := ctx.Err(); err != nil {
 					return c.abandon(cl, Cancelled, err)
 				}
@@ -279,7 +345,7 @@ func (c *streamConn) dispatch(frame []byte) {
 		c.stats.strays.Add(1)
 		return
 	}
-	cl.ch <- classify(&env)
+	cl.ch <- classifyAnswer(&env, !cl.discard)
 }
 
 // answerServerRequest answers a legacy server→client request: ping gets an
@@ -322,6 +388,7 @@ func (c *streamConn) fail(err error) {
 		c.broken.Store(true)
 		_ = c.rw.Close()
 	}
+	c.unwatch()
 	err = c.err
 	ps := c.pending
 	c.pending = nil

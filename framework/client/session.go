@@ -15,6 +15,9 @@ type Request struct {
 	Method string
 	Name   string
 	Params json.RawMessage
+	// Discard leaves Response.Result nil: a caller that only counts
+	// outcomes (the engine) saves a copy of every answer.
+	Discard bool
 }
 
 // Response is how one Call ended.
@@ -43,6 +46,15 @@ type Session interface {
 	// Close ends the session and releases its connection. It is safe to
 	// call more than once.
 	Close() error
+}
+
+// DeadlineCaller is a Session that takes a request's deadline as a value
+// instead of in a context: the engine's hot path, which would otherwise make
+// a context and a timer per request. The call ends as Timeout when the
+// deadline (or the session's own timeout, whichever is earlier) passes, and
+// as Cancelled when ctx ends. Every session of this package implements it.
+type DeadlineCaller interface {
+	CallDeadline(ctx context.Context, req Request, deadline time.Time) Response
 }
 
 // Target makes sessions on one MCP server. Like the MCP Go SDK's single-use
