@@ -179,3 +179,17 @@ func Recovery(r chaos.Recovery, what string, maxTime time.Duration) verdict.Chec
 	c.Measured, c.Pass = r.Time.Seconds(), r.Time < maxTime
 	return c
 }
+
+// CeilingMeasured checks that a ceiling run (stress.Ceiling) measured
+// something with every session open: a level judged against no ceiling is
+// judged on nothing.
+func CeilingMeasured(c *framework.Summary, sessions int) verdict.Check {
+	chk := verdict.Check{Expr: fmt.Sprintf("the ceiling was measured at %d sessions", sessions), Metric: "ceiling_rate",
+		Unit: "msg/s", Measured: c.AchievedRate,
+		Pass:   c.Ramp.Opened == sessions && c.Counts.Answered() > 0 && c.Conservation.Holds,
+		Detail: fmt.Sprintf("raw echo, closed loop, %d sessions opened, %d round trips in %v", c.Ramp.Opened, c.Counts.Answered(), c.LoadDuration)}
+	if c.Counts.Answered() == 0 {
+		chk.NoData, chk.Measured = true, math.NaN()
+	}
+	return chk
+}

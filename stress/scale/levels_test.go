@@ -12,7 +12,6 @@ import (
 	"github.com/mcpstress/mcpstress/framework"
 	"github.com/mcpstress/mcpstress/framework/profile"
 	"github.com/mcpstress/mcpstress/judge"
-	"github.com/mcpstress/mcpstress/mcptest"
 	"github.com/mcpstress/mcpstress/report"
 	"github.com/mcpstress/mcpstress/stress"
 	"github.com/mcpstress/mcpstress/verdict"
@@ -72,14 +71,6 @@ func (f figures) level(t *testing.T, tr *stress.T, name string) profile.Level {
 	return profile.Level{}
 }
 
-// layout is how many processes a level runs on: client shards and server
-// processes, each under its per-process session budget.
-func (f figures) layout(sessions int) (clients, servers int) {
-	return ceilDiv(sessions, f.perClient), ceilDiv(sessions, f.perServer)
-}
-
-func ceilDiv(a, b int) int { return max(1, (a+b-1)/b) }
-
 // interval is the collection interval: a quarter of the level's load,
 // between 250 ms and 1 s.
 func (f figures) interval() time.Duration {
@@ -115,10 +106,11 @@ func runLevel(t *testing.T, f figures, l profile.Level) *levelResult {
 	t.Helper()
 	return stress.Shared(suite, t, "level/"+l.Name+"/"+string(f.Mode)+"/"+suite.Target(), func(tb testing.TB) *levelResult {
 		lr := &levelResult{Level: l}
-		lr.Clients, lr.Servers = f.layout(l.Sessions)
+		lr.Clients, lr.Servers = stress.Layout(l.Sessions, f.perClient, f.perServer)
 		tb.Logf("level %s: %d sessions on %d client process(es) and %d server process(es); ceiling %v, then load %v",
 			l.Name, l.Sessions, lr.Clients, lr.Servers, f.ceilingFor, f.LevelDuration.D())
-		lr.Ceiling = measureCeiling(tb, f, l, lr.Clients, lr.Servers)
+		lr.Ceiling = stress.Ceiling{Name: "scale/" + l.Name + "/ceiling", Sessions: l.Sessions, Clients: lr.Clients, Servers: lr.Servers,
+			Duration: f.ceilingFor, Interval: f.interval(), Context: suite.Context()}.Measure(tb)
 		lr.CeilingRate = lr.Ceiling.AchievedRate
 		lr.Offered = l.Rate
 		if limit := f.ceilingFraction * lr.CeilingRate; l.Rate > limit {
@@ -167,35 +159,6 @@ func offerReason(lr *levelResult, f figures) string {
 	return "the seed's rate, within this machine's ceiling"
 }
 
-// measureCeiling drives a raw newline echo server (no JSON, no MCP) through
-// the level's layout, closed loop: the most this machine and generator can
-// carry at this session count.
-func measureCeiling(tb testing.TB, f figures, l profile.Level, clients, servers int) *framework.Summary {
-	tb.Helper()
-	target := startRawEcho(tb, servers)
-	sc := framework.Scenario{
-		Name: "scale/" + l.Name + "/ceiling", Model: framework.ClosedModel, Sessions: l.Sessions,
-		Duration: f.ceilingFor, Workload: framework.Workload{Ops: []framework.Operation{framework.Ping()}},
-		Config: framework.Config{CollectionInterval: f.interval()},
-	}
-	return stress.RunWith(tb, target, sc, stress.Options{Context: suite.Context(), NoFail: true, Shards: clients})
-}
-
-// startRawEcho starts the reference server's raw echo transport as n
-// processes sharing one port.
-func startRawEcho(tb testing.TB, n int) string {
-	tb.Helper()
-	opts := mcptest.Options{Transport: mcptest.TransportRawEcho, ReusePort: n > 1}
-	var target string
-	for i := range n {
-		srv := mcptest.StartServer(tb, opts)
-		if i == 0 {
-			opts.Addr, target = srv.Addr(), srv.Target()
-		}
-	}
-	return target
-}
-
 // testLevel is one level's test.
 func testLevel(t *testing.T, name string) {
 	tr := suite.Test(t)
@@ -203,7 +166,7 @@ func testLevel(t *testing.T, name string) {
 	l := f.level(t, tr, name)
 	lr := runLevel(t, f, l)
 	checks := judge.Thresholds(lr.Run)
-	checks = append(checks, ceilingCheck(lr))
+	checks = append(checks, judge.CeilingMeasured(lr.Ceiling, lr.Level.Sessions))
 	if lr.SeedBeyond {
 		checks = append(checks, verdict.Check{
 			Expr:   fmt.Sprintf("throughput >= %.0f/s (the seed's 90%% of %.0f/s)", f.minFraction*l.Rate, l.Rate),
@@ -214,21 +177,6 @@ func testLevel(t *testing.T, name string) {
 	}
 	tr.Judge(lr.Run, checks...)
 	recordLevel(tr, lr)
-}
-
-// ceilingCheck: the ceiling run itself must have measured something, with
-// every session open: a level judged against no ceiling is judged on
-// nothing.
-func ceilingCheck(lr *levelResult) verdict.Check {
-	c := lr.Ceiling
-	chk := verdict.Check{Expr: fmt.Sprintf("the ceiling was measured at %d sessions", lr.Level.Sessions), Metric: "ceiling_rate",
-		Unit: "msg/s", Measured: c.AchievedRate,
-		Pass:   c.Ramp.Opened == lr.Level.Sessions && c.Counts.Answered() > 0 && c.Conservation.Holds,
-		Detail: fmt.Sprintf("raw echo, closed loop, %d sessions opened, %d round trips in %v", c.Ramp.Opened, c.Counts.Answered(), c.LoadDuration)}
-	if c.Counts.Answered() == 0 {
-		chk.NoData, chk.Measured = true, math.NaN()
-	}
-	return chk
 }
 
 // recordLevel adds the level's figures: throughput absolute and as a

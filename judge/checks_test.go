@@ -1,0 +1,84 @@
+package judge_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpstress/mcpstress/chaos"
+	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/judge"
+	"github.com/mcpstress/mcpstress/verdict"
+)
+
+func summarize(r framework.Result) *framework.Summary { return framework.Summarize(&r, nil) }
+
+// Every reusable check fails on zero data (a target where nothing listens)
+// and passes on a run that did what it planned; none can pass by accident.
+func TestReusableChecksFailOnZeroDataAndPassOnAGoodRun(t *testing.T) {
+	nothing := summarize(framework.Result{Ramp: framework.RampStats{Requested: 150, Failed: 150}})
+	sessions := make([]framework.SessionCount, 150)
+	for i := range sessions {
+		sessions[i] = framework.SessionCount{Answered: 100, LatencySum: 100 * time.Millisecond}
+	}
+	good := summarize(framework.Result{Scheduled: 15000, LoadDuration: 3 * time.Second,
+		ByOp: map[string]framework.OutcomeCounts{"echo": {OK: 15000}}, Ramp: framework.RampStats{Requested: 150, Opened: 150},
+		Sessions: sessions})
+	ceilingDead := summarize(framework.Result{Ramp: framework.RampStats{Requested: 150, Failed: 150}})
+	tests := []struct {
+		name string
+		run  func(*framework.Summary) []verdict.Check
+	}{
+		{"run checks", judge.RunChecks},
+		{"undelivered", func(s *framework.Summary) []verdict.Check { return []verdict.Check{judge.Undelivered(s, 0.001)} }},
+		{"distribution", func(s *framework.Summary) []verdict.Check { c, _ := judge.Distribution(s, 0.001); return []verdict.Check{c} }},
+		{"sessions opened", func(s *framework.Summary) []verdict.Check { return []verdict.Check{judge.SessionsOpened(s, 150)} }},
+		{"ceiling", func(s *framework.Summary) []verdict.Check { return []verdict.Check{judge.CeilingMeasured(s, 150)} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range tt.run(nothing) {
+				if !c.Failed() {
+					t.Errorf("zero data: %s", c)
+				}
+			}
+			for _, c := range tt.run(good) {
+				if !c.Passed() {
+					t.Errorf("a good run: %s", c)
+				}
+			}
+		})
+	}
+	if c := judge.CeilingMeasured(ceilingDead, 150); !c.Failed() || !c.NoData {
+		t.Errorf("a ceiling of nothing: %s", c)
+	}
+}
+
+// Memory: a server the suite did not start is not judged (skipped with the
+// reason, never passed); too few samples is no data (a failure).
+func TestMemoryIsSkippedOnlyWhenItDoesNotApply(t *testing.T) {
+	remote := summarize(framework.Result{Intervals: []framework.IntervalSnapshot{{End: time.Unix(1, 0), Resources: &framework.ResourceSample{}}}})
+	checks, _ := judge.Memory(remote, judge.MemorySpec{Horizon: time.Minute, GrowthMaxMB: 100, MaxMB: 500, Target: "tcp://x"})
+	for _, c := range checks {
+		if !c.Skipped() || !strings.Contains(c.Skip, "not a process this suite started") {
+			t.Errorf("remote server: %s", c)
+		}
+	}
+	t0 := time.Unix(100, 0)
+	few := summarize(framework.Result{Intervals: []framework.IntervalSnapshot{
+		{End: t0, Resources: &framework.ResourceSample{Server: &framework.ProcessSample{RSSBytes: 10 << 20}}},
+		{End: t0.Add(time.Second), Resources: &framework.ResourceSample{Server: &framework.ProcessSample{RSSBytes: 10 << 20}}},
+	}})
+	checks, _ = judge.Memory(few, judge.MemorySpec{Horizon: time.Minute, GrowthMaxMB: 100, Target: "embedded"})
+	if g := checks[0]; !g.Failed() || !g.NoData {
+		t.Errorf("two samples: %s", g)
+	}
+}
+
+func TestRecoveryFailsWhenTheServerNeverCameBack(t *testing.T) {
+	never := judge.Recovery(chaos.Recovery{Recovered: false, Observed: 20 * time.Second}, "a crash", 10*time.Second)
+	back := judge.Recovery(chaos.Recovery{Recovered: true, Time: 2 * time.Second}, "a crash", 10*time.Second)
+	if !never.Failed() || !back.Passed() {
+		t.Errorf("never: %s; back: %s", never, back)
+	}
+}
