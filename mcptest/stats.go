@@ -59,6 +59,8 @@ type Stats struct {
 	// LeakedBytes is the memory the LeakBytesPerCall fault retains now.
 	LeakedBytes int64 `json:"leakedBytes"`
 	PID         int   `json:"pid"`
+	// GC is the server process's garbage collection (pauses, cycles, heap).
+	GC GCStats `json:"gc"`
 }
 
 // Total returns the number of requests counted for method with outcome
@@ -226,5 +228,6 @@ func (h *handler) snapshot(pid int) Stats {
 	s := h.stats.snapshot(pid)
 	s.RegistryWaiting = h.faults.waiting.Load()
 	s.LeakedBytes = h.faults.leakSize.Load()
+	s.GC = readGCStats()
 	return s
 }

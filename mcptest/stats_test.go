@@ -1,6 +1,7 @@
 package mcptest
 
 import (
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -59,5 +60,16 @@ func TestErrorToolCodesAreBoundedOnTheWire(t *testing.T) {
 	st := statsOf(t, s)
 	if len(st.Errors) != MaxOtherErrorCodes+1 || st.Errors[ErrorsOther] != n-MaxOtherErrorCodes {
 		t.Errorf("%d error keys, other %d; want %d keys and other %d", len(st.Errors), st.Errors[ErrorsOther], MaxOtherErrorCodes+1, n-MaxOtherErrorCodes)
+	}
+}
+
+// The reference server reports its own GC pauses: a forced collection shows
+// as a cycle and a pause more.
+func TestStatsCarryTheServersGC(t *testing.T) {
+	before := readGCStats()
+	runtime.GC()
+	after := readGCStats()
+	if after.Cycles <= before.Cycles || after.Pauses <= before.Pauses || after.PauseMax <= 0 || len(after.PauseCounts) != len(after.PauseBuckets) {
+		t.Fatalf("before %+v\nafter %+v", before, after)
 	}
 }
