@@ -46,6 +46,7 @@ var policy = map[string]struct {
 	"cmd/mcpstress-report":  {allow: []string{"report", "verdict", "regression"}},
 	"cmd/mcpstress-merge":   {allow: []string{"shard", "framework", "judge", "report", "verdict"}},
 	"examples/sdkstdio":     {},
+	"deploy/kubernetes":     {},
 	"stress/protocol":       {allow: []string{".", "stress", "framework", "framework/client", "framework/profile", "report", "judge", "verdict", "regression", "chaos", "mcptest", "wire", "internal/tailbuf", "internal/modroot"}},
 	"stress/baseline":       {allow: []string{"stress"}},
 	"stress/engine":         {allow: []string{"stress"}},

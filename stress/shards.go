@@ -129,7 +129,7 @@ type localShard struct {
 // and the aborting thresholds are global), and exactly at the end. A
 // stopped run (ctx) stops every shard; a shard that dies is reported and
 // its share counts as transport errors from then on (shard.Group.Merge).
-func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framework.Scenario, copts client.Options, ropts framework.RunOptions, n int) (*framework.Summary, error) {
+func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framework.Scenario, copts client.Options, ropts framework.RunOptions, n int, dir string) (*framework.Summary, error) {
 	tb.Helper()
 	if sc.Pacer != nil {
 		return nil, errors.New("local shards need a rate or stages, not a custom pacer (it cannot be sent to another process)")
@@ -138,7 +138,11 @@ func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framewo
 	if err != nil {
 		return nil, err
 	}
-	dir := tb.TempDir()
+	if dir == "" {
+		dir = tb.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	cfg := sc.Config.WithDefaults()
 	epoch := time.Now().Add(startAllowance(sc, n)).Truncate(time.Millisecond)
 	ths, _ := framework.ParseThresholds(sc.Thresholds) // validated by the caller

@@ -42,6 +42,15 @@ type Options struct {
 	// as that many processes sharing one port (SO_REUSEPORT), sampled
 	// together: one process holds at most ~20,000 open files here.
 	ServerProcesses int
+	// Servers, when set and the target is empty, are embedded servers the
+	// test started itself (StartServers), to poll their /stats or set
+	// their faults while the run goes; they are the target and are
+	// sampled.
+	Servers []*mcptest.Server
+	// ShardDir is where local shards write their files (default: a
+	// temporary directory of the test); a long run keeps them beside its
+	// reports, so a crash loses at most one interval.
+	ShardDir string
 	// Shards, when above 1, runs the scenario as that many processes of
 	// this test binary on this machine (local shards: for more
 	// connections than one process can hold, 20,000 open files here), each
@@ -100,7 +109,17 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 		copts.Stderr = stderr
 	}
 	cfg := sc.Config.WithDefaults()
-	res := resolveTarget(tb, target, copts, serverOptions(opts.Server, cfg), opts.ServerProcesses)
+	var res Resolved
+	if len(opts.Servers) > 0 && strings.TrimSpace(target) == "" {
+		res = resolvedServers(opts.Servers)
+		t, err := client.ParseTarget(res.Server.Target(), copts)
+		if err != nil {
+			tb.Fatalf("stress: %v", err)
+		}
+		res.Target = t
+	} else {
+		res = resolveTarget(tb, target, copts, serverOptions(opts.Server, cfg), opts.ServerProcesses)
+	}
 	onSample, progress := opts.OnSample, opts.Progress
 	if cfg.Prometheus {
 		exp := serveRunMetrics(tb, sc.Name, cfg.PrometheusPort)
@@ -142,7 +161,7 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 	}
 	var sum *framework.Summary
 	if opts.Shards > 1 {
-		sum, err = runLocalShards(tb, ctx, res, sc, copts, ropts, opts.Shards)
+		sum, err = runLocalShards(tb, ctx, res, sc, copts, ropts, opts.Shards, opts.ShardDir)
 	} else {
 		sum, err = framework.Run(ctx, res.Target, sc, ropts)
 	}

@@ -47,6 +47,7 @@ type Suite struct {
 	reportDir  *string
 	prometheus *bool
 	promPort   *int
+	promAddr   *string
 
 	mu       sync.Mutex
 	ready    bool
@@ -74,6 +75,7 @@ func newSuite(name string, fs *flag.FlagSet) *Suite {
 	s.target = fs.String("target", "", "server under test: tcp://host:port, http://host:port/mcp, stdio:command args (default $"+TargetEnv+", then the embedded reference server in its own process)")
 	s.reportDir = fs.String("report-dir", "", "directory for the reports (default $"+ReportDirEnv+", then reports/"+name+"-<UTC time>/)")
 	s.prometheus = fs.Bool("prometheus", false, "serve the run's metrics for Prometheus on 127.0.0.1:-prometheus-port")
+	s.promAddr = fs.String("prometheus-addr", "", "full listen address of the -prometheus endpoint, overriding -prometheus-port (e.g. :9091 inside a pod, so the cluster's Prometheus can scrape every shard)")
 	s.promPort = fs.Int("prometheus-port", 0, "port of the -prometheus endpoint (default: the suite profile's prometheus_port, the seed's per-suite port)")
 	return s
 }
@@ -169,7 +171,7 @@ func (s *Suite) setup(ctx context.Context, mode profile.Mode, now time.Time) err
 	s.builder = report.NewBuilder(id, now, report.DetectEnvironment(s.TargetLabel(), string(mode)), nil)
 	if *s.prometheus {
 		reg := prometheus.NewRegistry()
-		exp, err := report.NewExporter(reg, report.ExporterOptions{Enabled: true, Suite: s.name, Port: s.prometheusPort()})
+		exp, err := report.NewExporter(reg, report.ExporterOptions{Enabled: true, Suite: s.name, Port: s.prometheusPort(), Addr: *s.promAddr})
 		if err != nil {
 			return err
 		}

@@ -45,24 +45,42 @@ func resolveTarget(tb testing.TB, target string, copts client.Options, server mc
 	}
 	var r Resolved
 	if target == "" {
-		if processes > 1 {
-			server.ReusePort = true
-		}
-		for i := range max(processes, 1) {
-			srv := mcptest.StartServer(tb, server)
-			if i == 0 {
-				server.Addr = srv.Addr() // the others share its port
-				r.Server, r.PID = srv, srv.PID()
-				target = srv.Target()
-			}
-			r.Servers = append(r.Servers, srv)
-			r.PIDs = append(r.PIDs, srv.PID())
-		}
+		r = resolvedServers(StartServers(tb, server, processes))
+		target = r.Server.Target()
 	}
 	t, err := client.ParseTarget(target, copts)
 	if err != nil {
 		tb.Fatalf("stress: %v", err)
 	}
 	r.Target = t
+	return r
+}
+
+// StartServers starts the embedded reference server as n processes sharing
+// one port (SO_REUSEPORT when n > 1), each stopped in tb.Cleanup: one
+// process holds at most ~20,000 open files here, so 15K and more sessions
+// need several. A test that wants the servers' /stats or faults starts them
+// here and hands them to RunWith (Options.Servers).
+func StartServers(tb testing.TB, opts mcptest.Options, n int) []*mcptest.Server {
+	tb.Helper()
+	if n > 1 {
+		opts.ReusePort = true
+	}
+	var out []*mcptest.Server
+	for i := range max(n, 1) {
+		srv := mcptest.StartServer(tb, opts)
+		if i == 0 {
+			opts.Addr = srv.Addr() // the others share its port
+		}
+		out = append(out, srv)
+	}
+	return out
+}
+
+func resolvedServers(srvs []*mcptest.Server) Resolved {
+	r := Resolved{Server: srvs[0], PID: srvs[0].PID(), Servers: srvs}
+	for _, s := range srvs {
+		r.PIDs = append(r.PIDs, s.PID())
+	}
 	return r
 }
