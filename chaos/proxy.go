@@ -1,68 +1,74 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// FaultEvent records one injected fault: what, when, and how many
+// FaultEvent records one injected fault: what, when it began (At) and
+// ended (End: the heal; equal to At for an instantaneous fault such as a
+// reset; zero while the fault is still in force), and how many
 // connections it hit.
 type FaultEvent struct {
 	Kind   string    `json:"kind"`
 	At     time.Time `json:"at"`
+	End    time.Time `json:"end,omitzero"`
 	Conns  int       `json:"conns"`
 	Detail string    `json:"detail,omitempty"`
 }
 
+// Duration is End − At; zero while the fault is in force.
+func (e FaultEvent) Duration() time.Duration {
+	if e.End.IsZero() {
+		return 0
+	}
+	return e.End.Sub(e.At)
+}
+
 // Fault kinds recorded by Proxy.
 const (
-	KindDropAll = "drop_connections"
-	KindDrop    = "drop_fraction"
+	KindDropAll   = "drop_connections"
+	KindDrop      = "drop_fraction"
+	KindToxic     = "toxic"
+	KindPartition = "partition"
 )
 
 // Proxy is a TCP fault proxy on 127.0.0.1: every accepted connection is
 // paired with a fresh connection to the upstream and bytes are copied both
 // ways until either side closes. DropAll and Drop reset live connections;
-// the listener stays open, so clients can reconnect through it.
+// the listener stays open, so clients can reconnect through it. AddToxic
+// and RemoveToxic put byte- and message-level faults on the traffic while
+// it flows; Partition and Heal blackhole it.
+//
+// With no toxic in force a connection costs about what io.Copy costs: one
+// read and one write per chunk, plus an atomic load. Toxics run in a
+// second goroutine per direction that chunks reach through a queue, so a
+// delayed chunk never stops the next one from being read (and timed).
 type Proxy struct {
 	upstream string
 	ln       net.Listener
 	dialer   net.Dialer
 
-	mu     sync.Mutex
-	conns  map[*link]struct{}
-	events []FaultEvent
-	closed bool
+	toxics atomic.Pointer[toxicSet] // never nil; replaced, never changed
+
+	mu       sync.Mutex
+	conns    map[*link]struct{}
+	events   []FaultEvent
+	closed   bool
+	accepted int           // connections accepted so far: the next index
+	healed   chan struct{} // non-nil while partitioned; closed by Heal
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
-}
-
-// link is one proxied connection: the client side and the upstream side.
-type link struct {
-	client, server net.Conn
-	once           sync.Once
-}
-
-// reset closes both sides with SO_LINGER 0, so the peers see an RST rather
-// than an orderly FIN.
-func (l *link) reset() {
-	l.once.Do(func() {
-		for _, c := range []net.Conn{l.client, l.server} {
-			if tc, ok := c.(*net.TCPConn); ok {
-				_ = tc.SetLinger(0)
-			}
-			_ = c.Close()
-		}
-	})
 }
 
 // NewProxy listens on 127.0.0.1:0 and forwards to upstream (host:port).
@@ -78,6 +84,7 @@ func NewProxy(ctx context.Context, upstream string) (*Proxy, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Proxy{upstream: upstream, ln: ln, conns: map[*link]struct{}{}, cancel: cancel}
+	p.toxics.Store(&toxicSet{})
 	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
@@ -112,6 +119,22 @@ func (p *Proxy) accept(ctx context.Context) {
 }
 
 func (p *Proxy) serve(ctx context.Context, c net.Conn) {
+	p.mu.Lock()
+	index := p.accepted
+	p.accepted++
+	healed := p.healed
+	p.mu.Unlock()
+	if healed != nil {
+		// Partitioned: the client's connection is held, unpaired, until
+		// the partition heals, as its SYN would go unanswered; it then
+		// goes through.
+		select {
+		case <-healed:
+		case <-ctx.Done():
+			_ = c.Close()
+			return
+		}
+	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	s, err := p.dialer.DialContext(dctx, "tcp", p.upstream)
 	cancel()
@@ -124,35 +147,20 @@ func (p *Proxy) serve(ctx context.Context, c net.Conn) {
 		_ = c.Close()
 		return
 	}
-	l := &link{client: c, server: s}
+	l := newLink(ctx, p, index, c, s)
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		l.reset()
+		l.end(true)
 		return
 	}
 	p.conns[l] = struct{}{}
 	p.mu.Unlock()
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	pipe := func(dst, src net.Conn) {
-		defer wg.Done()
-		_, _ = io.Copy(dst, src)
-		// One direction ended (EOF or reset): pass an orderly close on to
-		// the other side if it is still open, so neither peer hangs.
-		if tc, ok := dst.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
-		}
-	}
-	go pipe(s, c)
-	go pipe(c, s)
-	wg.Wait()
+	l.run()
 	p.mu.Lock()
 	delete(p.conns, l)
 	p.mu.Unlock()
-	_ = c.Close()
-	_ = s.Close()
 }
 
 // Live is how many connections are being proxied now.
@@ -169,7 +177,10 @@ func (p *Proxy) DropAll() FaultEvent {
 
 // Drop resets a fraction (0..1) of the live connections chosen with rnd
 // (which must not be nil: pass a seeded source so runs replay) and records
-// the fault. The number dropped is round(fraction × live).
+// the fault. The number dropped is round(fraction × live). It is the
+// proxy side of "disconnect a fraction of sessions": the clients see a
+// reset and reconnect (through the proxy, whose listener stays open) by
+// their own backoff.
 func (p *Proxy) Drop(fraction float64, rnd *rand.Rand) (FaultEvent, error) {
 	if !(fraction >= 0 && fraction <= 1) {
 		return FaultEvent{}, fmt.Errorf("chaos: drop fraction %v is not in [0,1]", fraction)
@@ -188,11 +199,9 @@ func (p *Proxy) drop(fraction float64, rnd *rand.Rand, kind string) FaultEvent {
 	}
 	n := len(live)
 	if rnd != nil {
-		// Map order is not seeded: put the connections in a stable order
-		// (the client's address) before the seeded shuffle.
-		slices.SortFunc(live, func(a, b *link) int {
-			return strings.Compare(a.client.RemoteAddr().String(), b.client.RemoteAddr().String())
-		})
+		// Map order is not seeded: put the connections in accept order
+		// before the seeded shuffle.
+		slices.SortFunc(live, func(a, b *link) int { return cmp.Compare(a.index, b.index) })
 		rnd.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 		n = int(fraction*float64(len(live)) + 0.5)
 	}
@@ -200,14 +209,125 @@ func (p *Proxy) drop(fraction float64, rnd *rand.Rand, kind string) FaultEvent {
 	for _, l := range victims {
 		delete(p.conns, l)
 	}
-	ev := FaultEvent{Kind: kind, At: time.Now(), Conns: len(victims),
+	now := time.Now()
+	ev := FaultEvent{Kind: kind, At: now, End: now, Conns: len(victims),
 		Detail: fmt.Sprintf("reset %d of %d connections to %s", len(victims), len(live), p.upstream)}
 	p.events = append(p.events, ev)
 	p.mu.Unlock()
 	for _, l := range victims {
-		l.reset()
+		l.end(true)
 	}
 	return ev
+}
+
+// toxicSet is the toxics in force on a proxy, in the order added (the
+// order chunks pass through them). A set is never changed once published.
+type toxicSet struct {
+	list []*attached
+}
+
+// attached is one toxic in force: its spec, a context that ends when it
+// is removed (interrupting it on every connection), and its event.
+type attached struct {
+	spec   ToxicSpec
+	ctx    context.Context
+	cancel context.CancelFunc
+	event  int // index in Proxy.events
+}
+
+// actsOn reports whether any toxic in the set acts on traffic flowing way
+// on connection index.
+func (s *toxicSet) actsOn(way Direction, index int) bool {
+	for _, a := range s.list {
+		if a.spec.Direction.covers(way) && a.spec.actsOn(index) {
+			return true
+		}
+	}
+	return false
+}
+
+// reservedPrefix names the proxy's own toxics (the partition's).
+const reservedPrefix = "chaos:"
+
+// AddToxic puts a toxic on every live and future connection, at once,
+// while traffic flows, and records the event (its End is set by
+// RemoveToxic). Chunks already queued for a direction pass through it
+// too.
+func (p *Proxy) AddToxic(s ToxicSpec) (FaultEvent, error) {
+	if err := s.Validate(); err != nil {
+		return FaultEvent{}, err
+	}
+	if strings.HasPrefix(s.Name, reservedPrefix) {
+		return FaultEvent{}, fmt.Errorf("chaos: toxic name %q: the prefix %q is the proxy's own", s.Name, reservedPrefix)
+	}
+	return p.addToxic(s, KindToxic, fmt.Sprintf("%s: %v %s, toxicity %v", s.Name, s.Toxic, s.Direction, cmp.Or(s.Toxicity, 1)))
+}
+
+func (p *Proxy) addToxic(s ToxicSpec, kind, detail string) (FaultEvent, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return FaultEvent{}, errors.New("chaos: proxy closed")
+	}
+	cur := p.toxics.Load()
+	for _, a := range cur.list {
+		if a.spec.Name == s.Name {
+			p.mu.Unlock()
+			return FaultEvent{}, fmt.Errorf("chaos: toxic %q is already in force", s.Name)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &attached{spec: s, ctx: ctx, cancel: cancel, event: len(p.events)}
+	n := 0
+	for l := range p.conns {
+		if s.actsOn(l.index) {
+			n++
+		}
+	}
+	ev := FaultEvent{Kind: kind, At: time.Now(), Conns: n, Detail: detail}
+	p.events = append(p.events, ev)
+	p.toxics.Store(&toxicSet{list: append(slices.Clip(cur.list), a)})
+	p.kickLocked()
+	p.mu.Unlock()
+	return ev, nil
+}
+
+// RemoveToxic takes a toxic off every connection while traffic flows:
+// each is interrupted and passes on at once the bytes it holds. It
+// returns the toxic's event with End set.
+func (p *Proxy) RemoveToxic(name string) (FaultEvent, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.toxics.Load()
+	i := slices.IndexFunc(cur.list, func(a *attached) bool { return a.spec.Name == name })
+	if i < 0 {
+		return FaultEvent{}, fmt.Errorf("chaos: no toxic %q in force", name)
+	}
+	a := cur.list[i]
+	p.toxics.Store(&toxicSet{list: slices.Delete(slices.Clone(cur.list), i, i+1)})
+	a.cancel()
+	p.kickLocked()
+	p.events[a.event].End = time.Now()
+	return p.events[a.event], nil
+}
+
+// Toxics lists the toxics in force, in chunk order.
+func (p *Proxy) Toxics() []ToxicSpec {
+	var out []ToxicSpec
+	for _, a := range p.toxics.Load().list {
+		if !strings.HasPrefix(a.spec.Name, reservedPrefix) {
+			out = append(out, a.spec)
+		}
+	}
+	return out
+}
+
+// kickLocked tells every live connection that the toxics changed, so a
+// toxic starts (and its Expirer clock runs) on an idle connection too.
+func (p *Proxy) kickLocked() {
+	for l := range p.conns {
+		l.kick()
+	}
 }
 
 // Events returns the faults recorded so far, oldest first.
@@ -232,14 +352,21 @@ func (p *Proxy) shutdown() error {
 		return nil
 	}
 	p.closed = true
+	if p.healed != nil {
+		close(p.healed)
+		p.healed = nil
+	}
 	live := make([]*link, 0, len(p.conns))
 	for l := range p.conns {
 		live = append(live, l)
 	}
+	for _, a := range p.toxics.Load().list {
+		a.cancel()
+	}
 	p.mu.Unlock()
 	err := p.ln.Close()
 	for _, l := range live {
-		l.reset()
+		l.end(true)
 	}
 	p.cancel()
 	return err

@@ -8,11 +8,14 @@ import (
 
 // RatePoint is one collection interval of a load run: when it began and
 // ended, how many requests were answered in it, and how many failed
-// (errors, timeouts and drops).
+// (errors, timeouts and drops). Lost counts the requests of the interval
+// that were never answered even after the retries the scenario allows
+// (MeasureImpact reports them; MeasureRecovery ignores them).
 type RatePoint struct {
 	Start, End time.Time
 	Answered   uint64
 	Failed     uint64
+	Lost       uint64
 }
 
 // RecoveryOptions say how recovery is judged. Zero values take the
