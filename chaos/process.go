@@ -128,4 +128,3 @@ func Apply(ctx context.Context, f Fault, rnd *rand.Rand, d time.Duration) (Fault
 	ev.End = time.Now()
 	return ev, err
 }
-
