@@ -4,17 +4,23 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/mcpstress/mcpstress/framework"
 	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/mcptest"
+	"github.com/mcpstress/mcpstress/wire"
 )
 
 // engineBenchWall is how long each side of BenchmarkEngineVsRaw runs
@@ -73,17 +79,35 @@ func rawEchoRPS(tb testing.TB, addr string, n int, wall time.Duration) float64 {
 	return float64(total.Load()) / wall.Seconds()
 }
 
+// startServers starts n reference servers of one transport in their own
+// processes; with n > 1 they share one port (SO_REUSEPORT), so the kernel
+// spreads connections over them (one process cannot hold more than ~9,900
+// connections' server ends: 20,000 open files). It returns the first.
+func startServers(b *testing.B, transport string, n int) *mcptest.Server {
+	b.Helper()
+	first := mcptest.StartServer(b, mcptest.Options{Transport: transport, ReusePort: n > 1})
+	for range n - 1 {
+		mcptest.StartServer(b, mcptest.Options{Transport: transport, ReusePort: true, Addr: first.Addr()})
+	}
+	return first
+}
+
 // BenchmarkEngineVsRaw: the whole engine (closed model, no think time, so it
 // runs as fast as the server answers) driving echo on the reference server,
 // against the raw ceiling (a newline echo server driven by plain sockets),
-// each server in its own process, at 150 and at 5,000 sessions. Reports
+// the servers in their own processes, at 150, 5,000 and 15,000 sessions
+// (at 15,000 each server is three SO_REUSEPORT processes). Reports
 // engine_rps, raw_rps, their ratio, and the engine's p50/p99.
 func BenchmarkEngineVsRaw(b *testing.B) {
-	for _, sessions := range []int{150, 5000} {
+	for _, sessions := range []int{150, 5000, 15000} {
 		b.Run("sessions="+strconv.Itoa(sessions), func(b *testing.B) {
 			wall := engineBenchWall()
-			raw := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportRawEcho})
-			ref := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportTCP})
+			procs := 1
+			if sessions > 9000 {
+				procs = 3
+			}
+			raw := startServers(b, mcptest.TransportRawEcho, procs)
+			ref := startServers(b, mcptest.TransportTCP, procs)
 			target, err := client.ParseTarget(ref.Target(), client.Options{})
 			if err != nil {
 				b.Fatal(err)
@@ -94,6 +118,9 @@ func BenchmarkEngineVsRaw(b *testing.B) {
 				Sessions: sessions,
 				Duration: wall,
 				Workload: framework.Workload{Ops: []framework.Operation{framework.CallTool("echo", map[string]any{"message": "hello"})}},
+			}
+			if sessions > 1000 {
+				sc.ConnectConcurrency = 256
 			}
 			var rawRPS, engineRPS float64
 			var sum *framework.Summary
@@ -117,4 +144,78 @@ func BenchmarkEngineVsRaw(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkHTTPGeneratorCPU: this process's CPU (user+system) per request
+// over Streamable HTTP (2026-07-28, JSON replies), open loop at 3,000 req/s
+// against the reference server in its own process: the whole engine
+// (framework.Run, 64 sessions) against vegeta's library attacker on the same
+// target, at the same rate, in the same run. Reports both and their ratio
+// (target: ours <= 0.6 x vegeta's).
+func BenchmarkHTTPGeneratorCPU(b *testing.B) {
+	const rate = 3000
+	wall := engineBenchWall()
+	ref := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportHTTP})
+	target, err := client.ParseTarget(ref.Target(), client.Options{Protocol: wire.Version20260728})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := framework.Scenario{
+		Name:     "http-generator-cpu",
+		Sessions: 64,
+		Rate:     rate,
+		Duration: wall,
+		Workload: framework.Workload{Ops: []framework.Operation{framework.CallTool("echo", map[string]any{"message": "hello"})}},
+	}
+	// vegeta sends what our client sends: the 2026 _meta triple and headers.
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"` + wire.MetaProtocolVersion + `":"` + wire.Version20260728 +
+		`","` + wire.MetaClientCapabilities + `":{},"` + wire.MetaClientInfo + `":{"name":"vegeta","version":"12.13.0"}},"name":"echo","arguments":{"message":"hello"}}}`
+	hdr := http.Header{
+		"Content-Type":             {"application/json"},
+		"Accept":                   {"application/json, text/event-stream"},
+		wire.HeaderProtocolVersion: {wire.Version20260728},
+		wire.HeaderMethod:          {"tools/call"},
+		wire.HeaderName:            {"echo"},
+	}
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: ref.Target(), Body: []byte(body), Header: hdr})
+	var oursCPU, vegetaCPU float64
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		c0 := cpuTime()
+		sum, err := framework.Run(context.Background(), target, sc, framework.RunOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c1 := cpuTime()
+		if sum.Counts.OK != sum.Scheduled || sum.Scheduled < uint64(rate*wall.Seconds()*0.98) {
+			b.Fatalf("engine: %d ok of %d scheduled (%d dropped)", sum.Counts.OK, sum.Scheduled, sum.Counts.Dropped)
+		}
+		oursCPU = float64(c1-c0) / float64(time.Microsecond) / float64(sum.Counts.OK)
+
+		runtime.GC()
+		c0 = cpuTime()
+		atk := vegeta.NewAttacker()
+		var m vegeta.Metrics
+		for res := range atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, wall, "bench") {
+			m.Add(res)
+		}
+		m.Close()
+		c1 = cpuTime()
+		ok := m.StatusCodes["200"]
+		if ok < int(float64(m.Requests)*0.999) || m.Requests < uint64(rate*wall.Seconds()*0.98) {
+			b.Fatalf("vegeta: %d of %d answered 200 (%v)", ok, m.Requests, m.Errors)
+		}
+		vegetaCPU = float64(c1-c0) / float64(time.Microsecond) / float64(ok)
+	}
+	b.ReportMetric(oursCPU, "ours_cpu_us/req")
+	b.ReportMetric(vegetaCPU, "vegeta_cpu_us/req")
+	b.ReportMetric(oursCPU/vegetaCPU, "ratio")
+	b.ReportMetric(0, "ns/op")
 }

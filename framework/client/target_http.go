@@ -22,6 +22,7 @@ type HTTPTarget struct {
 	once      sync.Once
 	transport *http.Transport
 	client    *http.Client
+	h1        *h1Pool // the lean client of the request path (http:// only)
 
 	mu   sync.Mutex // guards live
 	live int        // sessions connecting or open
@@ -46,6 +47,8 @@ func (t *HTTPTarget) ConnectSession(ctx context.Context) (*HTTPSession, error) {
 	s := &HTTPSession{
 		url:     t.URL,
 		client:  t.client,
+		h1:      t.h1,
+		static:  h1StaticHeaders(opts),
 		opts:    opts,
 		sem:     make(chan struct{}, opts.Pipeline),
 		onClose: t.release,
@@ -75,6 +78,9 @@ func (t *HTTPTarget) release() {
 	t.mu.Unlock()
 	if last {
 		t.transport.CloseIdleConnections()
+		if t.h1 != nil {
+			t.h1.closeIdle()
+		}
 	}
 }
 
@@ -100,6 +106,7 @@ func (t *HTTPTarget) init() {
 		ReadBufferSize:      4 << 10,
 	}
 	t.client = &http.Client{Transport: t.transport}
+	t.h1 = newH1Pool(t.URL, opts.ConnectTimeout)
 }
 
 // Close closes the idle connections of the target's pool (sessions stay
@@ -108,5 +115,8 @@ func (t *HTTPTarget) init() {
 func (t *HTTPTarget) Close() error {
 	t.once.Do(t.init)
 	t.transport.CloseIdleConnections()
+	if t.h1 != nil {
+		t.h1.closeIdle()
+	}
 	return nil
 }

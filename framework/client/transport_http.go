@@ -27,6 +27,8 @@ import (
 type HTTPSession struct {
 	url    string
 	client *http.Client
+	h1     *h1Pool // the lean path for http:// targets; nil: net/http
+	static []byte  // h1: the header lines every POST carries
 	opts   Options
 	sem    chan struct{}
 	// onClose, when set, runs once at the end of Close (the target's
@@ -47,7 +49,10 @@ type HTTPSession struct {
 	stats      connStats
 }
 
-var _ ClientSession = (*HTTPSession)(nil)
+var (
+	_ ClientSession  = (*HTTPSession)(nil)
+	_ DeadlineCaller = (*HTTPSession)(nil)
+)
 
 type httpState struct {
 	sessionID, protocol string
@@ -71,8 +76,8 @@ func (s *HTTPSession) establish(ctx context.Context) error {
 			h.protocol = metaVersion(meta)
 		}
 		dl, _ := ctx.Deadline()
-		r, hdr := s.post(ctx, dl, h, s.nextID.Add(1), method, "", params)
-		if id := hdr.Get(wire.HeaderSessionID); id != "" && method == "initialize" {
+		r, hdrSID := s.post(ctx, dl, h, s.nextID.Add(1), method, "", params)
+		if id := hdrSID; id != "" && method == "initialize" {
 			sid = id
 		}
 		return r
@@ -98,6 +103,12 @@ func metaVersion(meta []byte) string {
 
 // Call implements Session.
 func (s *HTTPSession) Call(ctx context.Context, req Request) Response {
+	return s.CallDeadline(ctx, req, time.Time{})
+}
+
+// CallDeadline implements DeadlineCaller: Call with a deadline of its own
+// (zero: only the session's timeout).
+func (s *HTTPSession) CallDeadline(ctx context.Context, req Request, deadline time.Time) Response {
 	if err := acquireSlot(ctx, s.sem); err != nil {
 		return Response{Outcome: Cancelled, Err: err}
 	}
@@ -108,7 +119,11 @@ func (s *HTTPSession) Call(ctx context.Context, req Request) Response {
 			return Response{Outcome: TransportError, Err: ErrClosed}
 		}
 		id := s.nextID.Add(1)
-		r, _ := s.post(ctx, time.Now().Add(s.opts.Timeout), st, id, req.Method, req.Name, req.Params)
+		dl := time.Now().Add(s.opts.Timeout)
+		if !deadline.IsZero() && deadline.Before(dl) {
+			dl = deadline
+		}
+		r, _ := s.post(ctx, dl, st, id, req.Method, req.Name, req.Params)
 		switch {
 		case (r.Outcome == Timeout || r.Outcome == Cancelled) && !r.Sent.IsZero() && !wire.IsModern(st.protocol):
 			// Legacy HTTP: a dropped stream is not a cancellation; say so.
@@ -167,8 +182,11 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 var ssePool = sync.Pool{New: func() any { return wire.NewSSEReader(nil, 0) }}
 
 // post sends one request and reads its reply. It returns exactly one
-// classified Response, and the reply's headers (nil if none arrived).
-func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState, id int64, method, name string, params []byte) (Response, http.Header) {
+// classified Response, and the reply's Mcp-Session-Id ("" if none).
+func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState, id int64, method, name string, params []byte) (Response, string) {
+	if s.h1 != nil {
+		return s.postH1(ctx, deadline, st, id, method, name, params)
+	}
 	// Not pooled: the transport may still read the body after Do returns.
 	body := appendRequest(make([]byte, 0, 128+len(params)+len(st.meta)), id, method, params, st.meta)
 
@@ -176,7 +194,7 @@ func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(rctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
-		return Response{Outcome: TransportError, Err: err}, nil
+		return Response{Outcome: TransportError, Err: err}, ""
 	}
 	s.setHeaders(hreq.Header, st)
 	if st.meta != nil {
@@ -188,14 +206,22 @@ func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState
 	sent := time.Now()
 	resp, err := s.client.Do(hreq)
 	if err != nil {
-		r := s.ctxOutcome(ctx, rctx, fmt.Errorf("%w: %v", ErrConnectionLost, err))
+		r := s.ctxOutcome(ctx, deadline, fmt.Errorf("%w: %v", ErrConnectionLost, err))
 		r.Sent = sent
-		return r, nil
+		return r, ""
 	}
 	defer resp.Body.Close()
-	r := s.readReply(ctx, rctx, resp, id)
+	rep := h1Reply{status: resp.StatusCode, body: resp.Body}
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "application/json" {
+		rep.ctype = contentJSON
+	} else if ct == "text/event-stream" {
+		rep.ctype = contentSSE
+	} else {
+		rep.ctypeRaw = ct
+	}
+	r := s.readReply(ctx, deadline, &rep, id)
 	r.Sent = sent
-	return r, resp.Header
+	return r, resp.Header.Get(wire.HeaderSessionID)
 }
 
 func (s *HTTPSession) setHeaders(h http.Header, st httpState) {
@@ -217,51 +243,54 @@ func (s *HTTPSession) setHeaders(h http.Header, st httpState) {
 
 // ctxOutcome classifies a failure: the run's context ended → Cancelled; the
 // per-request deadline passed → Timeout; otherwise the given error.
-func (s *HTTPSession) ctxOutcome(ctx, rctx context.Context, err error) Response {
+func (s *HTTPSession) ctxOutcome(ctx context.Context, deadline time.Time, err error) Response {
 	switch {
 	case ctx.Err() != nil:
 		return Response{Outcome: Cancelled, Err: ctx.Err()}
-	case rctx.Err() != nil:
+	case !time.Now().Before(deadline):
 		return Response{Outcome: Timeout, Err: ErrTimeout}
 	}
 	return Response{Outcome: TransportError, Err: err}
 }
 
-func (s *HTTPSession) readReply(ctx, rctx context.Context, resp *http.Response, id int64) Response {
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+func (s *HTTPSession) readReply(ctx context.Context, deadline time.Time, resp *h1Reply, id int64) Response {
 	switch {
-	case ct == "text/event-stream" && resp.StatusCode/100 == 2:
-		return s.readSSE(ctx, rctx, resp.Body, id)
-	case ct == "application/json":
+	case resp.ctype == contentSSE && resp.status/100 == 2:
+		return s.readSSE(ctx, deadline, resp.body, id)
+	case resp.ctype == contentJSON:
 		bp := bufPool.Get().(*[]byte)
 		defer bufPool.Put(bp)
-		b, err := readLimited((*bp)[:0], resp.Body, s.opts.MaxFrame)
+		b, err := readLimited((*bp)[:0], resp.body, s.opts.MaxFrame)
 		*bp = b[:0]
 		if err != nil {
 			if errors.Is(err, wire.ErrFrameTooLarge) {
 				s.stats.invalid.Add(1)
-				return Response{Outcome: TransportError, Code: resp.StatusCode, Err: fmt.Errorf("%w: %v", ErrInvalidResponse, err)}
+				return Response{Outcome: TransportError, Code: resp.status, Err: fmt.Errorf("%w: %v", ErrInvalidResponse, err)}
 			}
-			return s.ctxOutcome(ctx, rctx, fmt.Errorf("%w: reading body: %v", ErrConnectionLost, err))
+			return s.ctxOutcome(ctx, deadline, fmt.Errorf("%w: reading body: %v", ErrConnectionLost, err))
 		}
 		if r, ok := s.answer(b, id); ok {
 			return r
 		}
-		if resp.StatusCode/100 != 2 {
+		if resp.status/100 != 2 {
 			return statusError(resp, b)
 		}
 		return Response{Outcome: TransportError, Err: fmt.Errorf("%w: JSON body is not the answer to request %d: %.120s", ErrInvalidResponse, id, b)}
 	}
-	b, _ := readLimited(nil, resp.Body, 512)
-	if resp.StatusCode/100 != 2 {
+	b, _ := readLimited(nil, resp.body, 512)
+	if resp.status/100 != 2 {
 		return statusError(resp, b)
 	}
-	return Response{Outcome: TransportError, Code: resp.StatusCode, Err: fmt.Errorf("%w: %d with Content-Type %q to a request", ErrHTTPStatus, resp.StatusCode, ct)}
+	ct := resp.ctypeRaw
+	if resp.ctype == contentSSE {
+		ct = "text/event-stream"
+	}
+	return Response{Outcome: TransportError, Code: resp.status, Err: fmt.Errorf("%w: %d with Content-Type %q to a request", ErrHTTPStatus, resp.status, ct)}
 }
 
-func statusError(resp *http.Response, body []byte) Response {
-	return Response{Outcome: TransportError, Code: resp.StatusCode,
-		Err: fmt.Errorf("%w: %s: %.200s", ErrHTTPStatus, resp.Status, bytes.TrimSpace(body))}
+func statusError(resp *h1Reply, body []byte) Response {
+	return Response{Outcome: TransportError, Code: resp.status,
+		Err: fmt.Errorf("%w: %d %s: %.200s", ErrHTTPStatus, resp.status, http.StatusText(resp.status), bytes.TrimSpace(body))}
 }
 
 // answer classifies one JSON message if it is the answer to id (or an
@@ -300,7 +329,7 @@ func (s *HTTPSession) answer(msg []byte, id int64) (Response, bool) {
 	return classify(&env), true
 }
 
-func (s *HTTPSession) readSSE(ctx, rctx context.Context, body io.Reader, id int64) Response {
+func (s *HTTPSession) readSSE(ctx context.Context, deadline time.Time, body io.Reader, id int64) Response {
 	sr := ssePool.Get().(*wire.SSEReader)
 	sr.Reset(body)
 	sr.SetLimit(s.opts.MaxFrame)
@@ -315,7 +344,7 @@ func (s *HTTPSession) readSSE(ctx, rctx context.Context, body io.Reader, id int6
 			if err == io.EOF {
 				err = errors.New("event stream ended without the response")
 			}
-			return s.ctxOutcome(ctx, rctx, fmt.Errorf("%w: %v", ErrConnectionLost, err))
+			return s.ctxOutcome(ctx, deadline, fmt.Errorf("%w: %v", ErrConnectionLost, err))
 		}
 		if len(bytes.TrimSpace(ev.Data)) == 0 {
 			continue // priming event, or an event with no data
