@@ -82,6 +82,8 @@ func (f Crash) Inject(context.Context, *rand.Rand) (Injection, error) {
 	if err := signal(pid, syscall.SIGKILL); err != nil {
 		return Injection{}, err
 	}
+	// Return once it is dead (a zombie until its parent reaps it, or gone).
+	waitThreads(pid, func(state byte) bool { return state == 'Z' || state == 'X' })
 	return Injection{Kind: KindCrash, Detail: fmt.Sprintf("SIGKILL to server pid %d, restarted at the heal", pid),
 		Heal: f.Process.Restart}, nil
 }
@@ -105,6 +107,12 @@ func (f Freeze) Inject(context.Context, *rand.Rand) (Injection, error) {
 	if err := signal(pid, syscall.SIGSTOP); err != nil {
 		return Injection{}, err
 	}
+	// The signal is delivered asynchronously: return once every thread
+	// has stopped, so the fault is in force when Inject returns.
+	if !waitThreads(pid, func(state byte) bool { return state == 'T' || state == 't' }) {
+		_ = syscall.Kill(pid, syscall.SIGCONT)
+		return Injection{}, fmt.Errorf("chaos: pid %d did not stop within %v of SIGSTOP", pid, settleTimeout)
+	}
 	return Injection{Kind: KindFreeze, Detail: fmt.Sprintf("SIGSTOP to server pid %d, SIGCONT at the heal", pid),
 		Heal: func(context.Context) error { return signal(pid, syscall.SIGCONT) }}, nil
 }
@@ -127,4 +135,41 @@ func Apply(ctx context.Context, f Fault, rnd *rand.Rand, d time.Duration) (Fault
 	}
 	ev.End = time.Now()
 	return ev, err
+}
+
+// settleTimeout bounds the wait for a signalled process to change state.
+const settleTimeout = 2 * time.Second
+
+// waitThreads polls every thread of pid until ok holds for the state of
+// each (a process that is gone counts as settled) or settleTimeout
+// passes, and says whether it settled.
+func waitThreads(pid int, ok func(state byte) bool) bool {
+	deadline := time.Now().Add(settleTimeout)
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	for {
+		tasks, err := os.ReadDir(dir)
+		if err != nil {
+			return true // gone
+		}
+		all := true
+		for _, t := range tasks {
+			stat, err := os.ReadFile(dir + "/" + t.Name() + "/stat")
+			if err != nil {
+				continue // the thread exited
+			}
+			s := string(stat)
+			i := strings.LastIndexByte(s, ')')
+			if i < 0 || i+2 >= len(s) || !ok(s[i+2]) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
