@@ -99,12 +99,17 @@ func (p *h1Pool) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{c: nc, br: bufio.NewReaderSize(nc, 4<<10)}, nil
+	c := &h1Conn{c: nc, br: bufio.NewReaderSize(nc, 4<<10)}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		c.raw, _ = tc.SyscallConn()
+	}
+	return c, nil
 }
 
 // h1Conn is one persistent connection; it serves one request at a time.
 type h1Conn struct {
 	c    net.Conn
+	raw  syscall.RawConn // the request is written from inside the poller's read (see streamConn.writeThenRead)
 	br   *bufio.Reader
 	wbuf []byte
 	rdl  time.Time // read deadline armed now
@@ -259,7 +264,7 @@ func (c *h1Conn) exchange(ctx context.Context, deadline time.Time, prefix []byte
 		c.wbuf = nil
 	}
 	*sent = time.Now()
-	if err := c.writeAll(b, deadline); err != nil {
+	if err := c.writeThenWait(b, deadline); err != nil {
 		if isStale(err) {
 			return h1Reply{}, fmt.Errorf("%w: %v", errStaleConn, err)
 		}
@@ -279,6 +284,46 @@ func (c *h1Conn) exchange(ctx context.Context, deadline time.Time, prefix []byte
 
 func isStale(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// writeThenWait writes the request from inside the poller's read call and
+// returns when the reply can be read (or a deadline passed: the reads that
+// follow tell), saving the read that could only say EAGAIN.
+func (c *h1Conn) writeThenWait(b []byte, deadline time.Time) error {
+	if c.raw == nil || c.br.Buffered() > 0 {
+		return c.writeAll(b, deadline)
+	}
+	if now := time.Now(); c.rdl.Before(now) {
+		_ = c.c.SetReadDeadline(deadline)
+		c.rdl = deadline
+	}
+	var werr error
+	called := false
+	_ = c.raw.Read(func(fd uintptr) bool {
+		if called {
+			return true
+		}
+		called = true
+		for len(b) > 0 {
+			n, err := syscall.Write(int(fd), b)
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				werr = c.writeAll(b, deadline)
+				return true
+			case err != nil:
+				werr = err
+				return true
+			}
+			b = b[n:]
+		}
+		return false
+	})
+	if !called {
+		return c.writeAll(b, deadline)
+	}
+	return werr
 }
 
 func (c *h1Conn) writeAll(b []byte, deadline time.Time) error {
