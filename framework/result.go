@@ -287,6 +287,7 @@ func mergeResources(a, b *ResourceSample) *ResourceSample {
 	}
 	s, o := &m.Self, b.Self
 	s.HeapBytes += o.HeapBytes
+	s.LiveHeapBytes += o.LiveHeapBytes
 	s.TotalBytes += o.TotalBytes
 	s.Goroutines += o.Goroutines
 	s.GCCycles += o.GCCycles

@@ -38,10 +38,14 @@ type ProcessSample struct {
 // SelfSample is the test process: memory, goroutines and GC from
 // runtime/metrics, CPU from the kernel's accounting (getrusage).
 type SelfSample struct {
-	HeapBytes  uint64 `json:"heap_bytes"`  // live and unswept heap objects
-	TotalBytes uint64 `json:"total_bytes"` // all memory mapped by the Go runtime
-	Goroutines uint64 `json:"goroutines"`
-	GCCycles   uint64 `json:"gc_cycles"` // cumulative
+	HeapBytes uint64 `json:"heap_bytes"` // live and unswept heap objects
+	// LiveHeapBytes is the heap the last GC found live: it moves only at
+	// a GC and holds no garbage, so its trend is what the process retains
+	// (the heap figures above saw-tooth between collections).
+	LiveHeapBytes uint64 `json:"live_heap_bytes,omitempty"`
+	TotalBytes    uint64 `json:"total_bytes"` // all memory mapped by the Go runtime
+	Goroutines    uint64 `json:"goroutines"`
+	GCCycles      uint64 `json:"gc_cycles"` // cumulative
 	// CPUPercent is user+system CPU time the process used since the
 	// previous sample over the wall time between them (100 = one core
 	// busy); 0 in the first sample and where getrusage is unavailable.
@@ -73,14 +77,15 @@ type Sampler struct {
 	prevAt      time.Time
 	prevProc    map[int]procReading // per server pid, until it changes
 	prevSelfCPU time.Duration
-	selfCPUOK     bool
-	prevCPU       float64
-	prevGCCPU     float64
-	prevPauses    []uint64
+	selfCPUOK   bool
+	prevCPU     float64
+	prevGCCPU   float64
+	prevPauses  []uint64
 }
 
 const (
 	metricHeap       = "/memory/classes/heap/objects:bytes"
+	metricLiveHeap   = "/gc/heap/live:bytes"
 	metricTotal      = "/memory/classes/total:bytes"
 	metricGoroutines = "/sched/goroutines:goroutines"
 	metricGCCycles   = "/gc/cycles/total:gc-cycles"
@@ -105,7 +110,7 @@ func NewSampler(pids ...int) *Sampler {
 	for _, d := range metrics.All() {
 		supported[d.Name] = true
 	}
-	for _, name := range []string{metricHeap, metricTotal, metricGoroutines, metricGCCycles, metricCPUTotal, metricCPUGC, metricGCPauses} {
+	for _, name := range []string{metricHeap, metricLiveHeap, metricTotal, metricGoroutines, metricGCCycles, metricCPUTotal, metricCPUGC, metricGCPauses} {
 		if supported[name] {
 			s.index[name] = len(s.samples)
 			s.samples = append(s.samples, metrics.Sample{Name: name})
@@ -204,10 +209,11 @@ func (s *Sampler) f64(name string) float64 {
 func (s *Sampler) self(now time.Time) SelfSample {
 	metrics.Read(s.samples)
 	out := SelfSample{
-		HeapBytes:  s.u64(metricHeap),
-		TotalBytes: s.u64(metricTotal),
-		Goroutines: s.u64(metricGoroutines),
-		GCCycles:   s.u64(metricGCCycles),
+		HeapBytes:     s.u64(metricHeap),
+		LiveHeapBytes: s.u64(metricLiveHeap),
+		TotalBytes:    s.u64(metricTotal),
+		Goroutines:    s.u64(metricGoroutines),
+		GCCycles:      s.u64(metricGCCycles),
 	}
 	selfCPU, selfOK := selfCPUTime()
 	cpu, gc := s.f64(metricCPUTotal), s.f64(metricCPUGC)

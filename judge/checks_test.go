@@ -82,3 +82,34 @@ func TestRecoveryFailsWhenTheServerNeverCameBack(t *testing.T) {
 		t.Errorf("never: %s; back: %s", never, back)
 	}
 }
+
+// The robust growth check fails a steady leak, passes a flat server with a
+// GC sawtooth, and fails with no data.
+func TestGrowthCheckCatchesALeakAndPassesASawtooth(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	series := func(mb func(i int) float64) []framework.IntervalSnapshot {
+		var out []framework.IntervalSnapshot
+		for i := range 120 {
+			out = append(out, framework.IntervalSnapshot{End: t0.Add(time.Duration(i) * time.Second),
+				Resources: &framework.ResourceSample{Server: &framework.ProcessSample{RSSBytes: uint64(mb(i) * (1 << 20))}}})
+		}
+		return out
+	}
+	leak := series(func(i int) float64 { return 100 + 0.5*float64(i) })                  // 1800 MB/h
+	saw := series(func(i int) float64 { return 100 + float64(i%10) - 5 + 0.001*float64(i) }) // flat on average
+	gl, err := judge.RobustGrowth("server RSS", leak, t0, time.Time{}, judge.ServerRSS)
+	if c := judge.GrowthCheck("growth < 50 MB/h", gl, err, 50, "x"); !c.Failed() || c.NoData {
+		t.Errorf("leak: %s", c)
+	}
+	gs, err := judge.RobustGrowth("server RSS", saw, t0, time.Time{}, judge.ServerRSS)
+	if c := judge.GrowthCheck("growth < 50 MB/h", gs, err, 50, "x"); !c.Passed() {
+		t.Errorf("sawtooth: %s", c)
+	}
+	gn, err := judge.RobustGrowth("server RSS", leak[:3], t0, time.Time{}, judge.ServerRSS)
+	if c := judge.GrowthCheck("growth < 50 MB/h", gn, err, 50, "x"); !c.Failed() || !c.NoData {
+		t.Errorf("three samples: %s", c)
+	}
+	if c := judge.ProjectionCheck("24 h < 500 MB", gl, nil, 24*time.Hour, 500, "x"); !c.Failed() || c.Measured < 40000 {
+		t.Errorf("projection: %s", c)
+	}
+}

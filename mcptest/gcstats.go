@@ -1,6 +1,7 @@
 package mcptest
 
 import (
+	"math"
 	"runtime/metrics"
 	"time"
 )
@@ -45,6 +46,11 @@ func readGCStats() GCStats {
 		h := v.Float64Histogram()
 		g.PauseCounts = append([]uint64(nil), h.Counts...)
 		g.PauseBuckets = append([]float64(nil), h.Buckets[1:]...) // upper bounds
+		for i, b := range g.PauseBuckets {
+			if math.IsInf(b, 1) { // JSON has no +Inf: the open last bucket keeps its lower bound
+				g.PauseBuckets[i] = h.Buckets[i]
+			}
+		}
 		for _, c := range h.Counts {
 			g.Pauses += c
 		}

@@ -1,6 +1,7 @@
 package mcptest
 
 import (
+	"encoding/json"
 	"runtime"
 	"strconv"
 	"testing"
@@ -71,5 +72,9 @@ func TestStatsCarryTheServersGC(t *testing.T) {
 	after := readGCStats()
 	if after.Cycles <= before.Cycles || after.Pauses <= before.Pauses || after.PauseMax <= 0 || len(after.PauseCounts) != len(after.PauseBuckets) {
 		t.Fatalf("before %+v\nafter %+v", before, after)
+	}
+	// They travel as JSON from the control endpoint.
+	if _, err := json.Marshal(Stats{GC: after}); err != nil {
+		t.Fatalf("the GC figures do not encode: %v", err)
 	}
 }

@@ -78,6 +78,9 @@ func (t *T) Judge(sum *framework.Summary, checks ...verdict.Check) {
 		for _, c := range judge.RunChecks(sum) {
 			t.Check(c)
 		}
+		if sum.Aborted != "" && !sum.AllowEarlyStop {
+			t.Warn("partial: the run %q stopped after %v of load (%s); every figure here is of what it measured until then", sum.Scenario, sum.LoadDuration.Round(time.Millisecond), sum.Aborted)
+		}
 		if !sum.Slice.Whole() {
 			t.mu.Lock()
 			t.partial = fmt.Sprintf("shard %s measured one slice of the run: judged on the merged result (mcpstress-merge)", sum.Slice)

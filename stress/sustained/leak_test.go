@@ -1,0 +1,80 @@
+//go:build stress
+
+package sustained
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/mcpstress/mcpstress/framework"
+	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/mcptest"
+	"github.com/mcpstress/mcpstress/verdict"
+)
+
+// leakSessions and leakRate are the control's load: small, so the control
+// checks the memory check and not the machine.
+const (
+	leakSessions = 150
+	leakRate     = 1000
+)
+
+// TestSustainedMemoryCheckFailsAgainstALeakingServer is the negative control
+// of TestSustainedMemoryStability: its memory checks (memoryChecks) must
+// pass against a reference server started here, warmed up, and fail
+// against the same server once its leak hook retains leak_control_factor
+// times the seed's 50 MB/h (whatever -target says).
+func TestSustainedMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
+	tr := suite.Test(t)
+	f := loadFigures(t)
+	window := max(min(f.Duration.D()-f.warmup, time.Minute), 4*time.Second)
+	perCall := int(math.Ceil(f.leakFactor * f.memPerHour * (1 << 20) / 3600 / leakRate))
+	if perCall <= 0 || perCall > mcptest.MaxLeakBytes/1000 {
+		t.Fatalf("leak of %d bytes per call out of range", perCall)
+	}
+	srv := mcptest.StartServer(t, f.serverOptions())
+	run := func(name string, warmup time.Duration) (*framework.Summary, []gcPoint) {
+		t.Helper()
+		sc := framework.Scenario{Name: "sustained/" + name, Sessions: leakSessions, Rate: leakRate, Duration: warmup + window, Pipeline: 4,
+			Workload: workload(), Config: framework.Config{CollectionInterval: 100 * time.Millisecond}}
+		tg, err := client.ParseTarget(srv.Target(), client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gw := watchGC(t, []*mcptest.Server{srv}, 250*time.Millisecond)
+		sum, err := framework.Run(suite.Context(), tg, sc, framework.RunOptions{ServerPID: srv.PID(), Progress: suite.Progress(t.Name(), leakRate)})
+		pts := gw.Points()
+		if sum == nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tr.Judge(sum)
+		return sum, pts
+	}
+	lf := f
+	lf.warmup = f.warmup
+
+	clean, cgc := run("no-leak", f.warmup)
+	cleanChecks, cg := memoryChecks(lf, clean, cgc, srv.Target())
+	tr.Check(verdict.Check{Expr: "the memory growth check passes against the reference server without a leak",
+		Metric: "memory_growth_rate", Unit: "MB/h", Measured: cg.SlopeMBPerHour, Pass: cleanChecks[0].Passed(), Detail: cleanChecks[0].String()})
+
+	ctx, cancel := context.WithTimeout(suite.Context(), 10*time.Second)
+	defer cancel()
+	if err := srv.SetFaults(ctx, mcptest.Faults{LeakBytesPerCall: perCall}); err != nil {
+		t.Fatalf("turning the leak on: %v", err)
+	}
+	leaky, lgc := run("leaking", time.Second)
+	lf.warmup = time.Second
+	leakChecks, lg := memoryChecks(lf, leaky, lgc, srv.Target())
+	tr.Check(verdict.Check{Expr: fmt.Sprintf("the memory growth check FAILS against the same server leaking %d B per tools/call (%gx the seed's %g MB/h)", perCall, f.leakFactor, f.memPerHour),
+		Metric: "memory_growth_rate", Unit: "MB/h", Measured: lg.SlopeMBPerHour,
+		Pass: leakChecks[0].Failed() && !leakChecks[0].Unmeasured(), Detail: leakChecks[0].String()})
+	off, cancelOff := context.WithTimeout(suite.Context(), 10*time.Second)
+	defer cancelOff()
+	if err := srv.SetFaults(off, mcptest.Faults{}); err != nil {
+		t.Errorf("turning the leak off: %v", err)
+	}
+}
