@@ -31,7 +31,10 @@ func TestReusableChecksFailOnZeroDataAndPassOnAGoodRun(t *testing.T) {
 	}{
 		{"run checks", judge.RunChecks},
 		{"undelivered", func(s *framework.Summary) []verdict.Check { return []verdict.Check{judge.Undelivered(s, 0.001)} }},
-		{"distribution", func(s *framework.Summary) []verdict.Check { c, _ := judge.Distribution(s, 0.001); return []verdict.Check{c} }},
+		{"distribution", func(s *framework.Summary) []verdict.Check {
+			c, _ := judge.Distribution(s, 0.001)
+			return []verdict.Check{c}
+		}},
 		{"sessions opened", func(s *framework.Summary) []verdict.Check { return []verdict.Check{judge.SessionsOpened(s, 150)} }},
 		{"ceiling", func(s *framework.Summary) []verdict.Check { return []verdict.Check{judge.CeilingMeasured(s, 150)} }},
 	}
@@ -95,7 +98,7 @@ func TestGrowthCheckCatchesALeakAndPassesASawtooth(t *testing.T) {
 		}
 		return out
 	}
-	leak := series(func(i int) float64 { return 100 + 0.5*float64(i) })                  // 1800 MB/h
+	leak := series(func(i int) float64 { return 100 + 0.5*float64(i) })                      // 1800 MB/h
 	saw := series(func(i int) float64 { return 100 + float64(i%10) - 5 + 0.001*float64(i) }) // flat on average
 	gl, err := judge.RobustGrowth("server RSS", leak, t0, time.Time{}, judge.ServerRSS)
 	if c := judge.GrowthCheck("growth < 50 MB/h", gl, err, 50, "x"); !c.Failed() || c.NoData {
