@@ -47,7 +47,7 @@ type ExecEnv struct {
 	rec       *Recorder
 	wl        *compiledWorkload
 	reqs      []client.Request        // wl.reqs marked Discard: the engine reads outcomes only
-	callers   []client.DeadlineCaller // per session; nil where the session is not one
+	callers   []client.TimeoutCaller // per session; nil where the session is not one
 	onSample  func(op string, outcome client.Outcome, latency time.Duration)
 	scheduled atomic.Uint64
 	hits      atomic.Uint64 // the closed model's shared hit counter
@@ -70,9 +70,9 @@ func NewExecEnv(sessions []client.Session, pipeline int, wl Workload, rec *Recor
 	for i := range reqs {
 		reqs[i].Discard = true
 	}
-	callers := make([]client.DeadlineCaller, len(sessions))
+	callers := make([]client.TimeoutCaller, len(sessions))
 	for i, s := range sessions {
-		callers[i], _ = s.(client.DeadlineCaller)
+		callers[i], _ = s.(client.TimeoutCaller)
 	}
 	return &ExecEnv{Sessions: sessions, Pipeline: pipeline, Calls: context.Background(), rec: rec, wl: c, reqs: reqs, callers: callers}, nil
 }
@@ -105,25 +105,28 @@ func (e *ExecEnv) Drop(worker int, op int) {
 // records how it ended; intended is when it should have been sent, the
 // origin of its corrected latency.
 func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
+	e.send(worker, sess, op, intended)
+}
+
+// send is Send returning when the request ended.
+func (e *ExecEnv) send(worker, sess, op int, intended time.Time) (done time.Time) {
 	ctx := e.Calls
 	var cancel context.CancelFunc
-	before := time.Now()
+	var before time.Time // zero: the session reports when it sent
 	var resp client.Response
-	if dc := e.callerOf(sess); dc != nil {
-		// The request's deadline as a value: no context and no timer per
-		// request. The session reports its passing as Timeout.
-		var deadline time.Time
-		if e.Timeout > 0 {
-			deadline = before.Add(e.Timeout)
-		}
-		resp = dc.CallDeadline(ctx, e.reqs[op], deadline)
+	if tc := e.callerOf(sess); tc != nil {
+		// The request's timeout as a value: no context and no timer per
+		// request, and the clock read once per end (the session reads it
+		// when it sends). The session reports the timeout as Timeout.
+		resp = tc.CallTimeout(ctx, e.reqs[op], e.Timeout)
 	} else {
+		before = time.Now()
 		if e.Timeout > 0 {
 			ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout, errRequestTimeout)
 		}
 		resp = e.Sessions[sess].Call(ctx, e.reqs[op])
 	}
-	done := time.Now()
+	done = time.Now()
 	outcome := resp.Outcome
 	// Only a context end is reinterpreted: an answer or a transport error
 	// stays what it was even if the run stopped meanwhile (a failure must
@@ -150,8 +153,11 @@ func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 		outcome = client.TransportError // a session bug must not break the count
 	}
 	sent := resp.Sent
-	if sent.IsZero() || sent.Before(before) {
+	switch {
+	case !before.IsZero() && (sent.IsZero() || sent.Before(before)):
 		sent = before
+	case sent.IsZero():
+		sent = done // never sent: no service time; the lag runs to the end
 	}
 	e.rec.Record(worker, Sample{
 		Op:          op,
@@ -169,6 +175,7 @@ func (e *ExecEnv) Send(worker, sess, op int, intended time.Time) {
 		}
 		e.onSample(e.wl.names[op], outcome, lat)
 	}
+	return done
 }
 
 // sleepUntil waits for t or ctx, reusing timer; it reports false when ctx
@@ -188,7 +195,7 @@ func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
 	}
 }
 
-func (e *ExecEnv) callerOf(sess int) client.DeadlineCaller {
+func (e *ExecEnv) callerOf(sess int) client.TimeoutCaller {
 	if sess < len(e.callers) {
 		return e.callers[sess]
 	}

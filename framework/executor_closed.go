@@ -33,12 +33,15 @@ func (x ClosedExecutor) Execute(ctx context.Context, env *ExecEnv) {
 				if !end.IsZero() && !intended.Before(end) {
 					return
 				}
-				if !sleepUntil(ctx, timer, intended) {
-					return
+				if x.ThinkTime > 0 || intended.Equal(env.Start) {
+					if !sleepUntil(ctx, timer, intended) {
+						return
+					}
+				} else if ctx.Err() != nil {
+					return // no think time: intended is the last end, already past
 				}
 				op := env.Schedule(env.NextHit())
-				env.Send(id, sess, op, intended)
-				intended = time.Now().Add(x.ThinkTime)
+				intended = env.send(id, sess, op, intended).Add(x.ThinkTime)
 			}
 		})
 	}

@@ -163,8 +163,7 @@ func (o *openRun) worker(id int) {
 			default:
 			}
 		}
-		env.Send(id, sess, op, intended)
-		freeSince = time.Now()
+		freeSince = env.send(id, sess, op, intended)
 		o.free.Add(1)
 	}
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // ClientSession is what the lean client's sessions offer beyond Session: the
@@ -32,6 +33,38 @@ type SessionStats struct {
 	ServerRequests int64 // server→client requests (answered: ping, or -32601)
 	Strays         int64 // answers for no pending request (late after a timeout, or an unknown id)
 	InvalidFrames  int64 // frames that were not JSON, or over MaxFrame
+}
+
+// trySlot takes a free pipeline slot without waiting; false if none (or
+// ctx has ended: then acquireSlot says why).
+func trySlot(ctx context.Context, sem chan struct{}) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case sem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitSlot waits for a pipeline slot until ctx ends or deadline passes; it
+// returns the outcome of a call that got none.
+func waitSlot(ctx context.Context, sem chan struct{}, deadline time.Time) (Response, bool) {
+	if err := ctx.Err(); err != nil {
+		return Response{Outcome: Cancelled, Err: err}, false
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case sem <- struct{}{}:
+		return Response{}, true
+	case <-ctx.Done():
+		return Response{Outcome: Cancelled, Err: ctx.Err()}, false
+	case <-t.C:
+		return Response{Outcome: Timeout, Err: ErrTimeout}, false
+	}
 }
 
 // acquireSlot takes one of a session's pipeline slots (a send on sem),

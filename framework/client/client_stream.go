@@ -49,8 +49,8 @@ type streamState struct {
 }
 
 var (
-	_ ClientSession  = (*StreamSession)(nil)
-	_ DeadlineCaller = (*StreamSession)(nil)
+	_ ClientSession = (*StreamSession)(nil)
+	_ TimeoutCaller = (*StreamSession)(nil)
 )
 
 func newStreamSession(target string, opts Options, ordinal uint64, dial func(context.Context) (streamIO, error)) *StreamSession {
@@ -77,7 +77,7 @@ func (s *StreamSession) connect(ctx context.Context) (*streamState, error) {
 	conn := newStreamConn(rw, s.opts.MaxFrame, &s.stats, s.opts.OnNotification, s.opts.Timeout)
 	st, err := handshake(ctx, s.opts, func(ctx context.Context, method string, params, meta []byte) Response {
 		dl, _ := ctx.Deadline()
-		return conn.roundTrip(ctx, dl, s.nextID.Add(1), method, params, meta, false)
+		return conn.roundTrip(ctx, time.Time{}, dl, 0, s.nextID.Add(1), method, params, meta, false)
 	})
 	if err != nil {
 		conn.fail(ErrClosed)
@@ -148,14 +148,20 @@ func (s *StreamSession) state(ctx context.Context) (*streamState, error) {
 
 // Call implements Session.
 func (s *StreamSession) Call(ctx context.Context, req Request) Response {
-	return s.CallDeadline(ctx, req, time.Time{})
+	return s.CallTimeout(ctx, req, 0)
 }
 
-// CallDeadline implements DeadlineCaller: Call with a deadline of its own
-// (zero: only the session's timeout).
-func (s *StreamSession) CallDeadline(ctx context.Context, req Request, deadline time.Time) Response {
-	if err := acquireSlot(ctx, s.sem); err != nil {
-		return Response{Outcome: Cancelled, Err: err}
+// CallTimeout implements TimeoutCaller.
+func (s *StreamSession) CallTimeout(ctx context.Context, req Request, timeout time.Duration) Response {
+	if timeout <= 0 || timeout > s.opts.Timeout {
+		timeout = s.opts.Timeout
+	}
+	var start time.Time // zero: the timeout counts from the send
+	if !trySlot(ctx, s.sem) {
+		start = time.Now()
+		if r, ok := waitSlot(ctx, s.sem, start.Add(timeout)); !ok {
+			return r
+		}
 	}
 	defer func() { <-s.sem }()
 	for retried := false; ; retried = true {
@@ -167,11 +173,7 @@ func (s *StreamSession) CallDeadline(ctx context.Context, req Request, deadline 
 			return Response{Outcome: TransportError, Err: err}
 		}
 		id := s.nextID.Add(1)
-		dl := time.Now().Add(s.opts.Timeout)
-		if !deadline.IsZero() && deadline.Before(dl) {
-			dl = deadline
-		}
-		r := st.conn.roundTrip(ctx, dl, id, req.Method, req.Params, st.meta, req.Discard)
+		r := st.conn.roundTrip(ctx, start, time.Time{}, timeout, id, req.Method, req.Params, st.meta, req.Discard)
 		switch {
 		case r.Outcome == Timeout || r.Outcome == Cancelled:
 			if !r.Sent.IsZero() {

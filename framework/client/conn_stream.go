@@ -64,7 +64,14 @@ type streamConn struct {
 	wbuf []byte
 	wdl  time.Time // the write deadline armed now (under wmu)
 
-	raw syscall.RawConn // TCP: the request is written from inside the poller's read (writeThenWait)
+	raw syscall.RawConn // TCP: the request is written from inside the poller's read (writeThenRead)
+	// The state of writeThenRead's poller callback, kept here so that the
+	// callback (a method value made once) allocates nothing per request.
+	rawFn       func(fd uintptr) bool
+	rawCalled   bool
+	rawBuf      []byte
+	rawDeadline time.Time
+	rawErr      error
 
 	readTok chan struct{}
 	rdl     time.Time               // the read deadline armed now (under readTok)
@@ -88,6 +95,7 @@ func newStreamConn(rw streamIO, maxFrame int, stats *connStats, onNotify func(st
 	c.readTok <- struct{}{}
 	if tc, ok := rw.(*net.TCPConn); ok {
 		c.raw, _ = tc.SyscallConn()
+		c.rawFn = c.rawStep
 	}
 	return c
 }
@@ -128,8 +136,10 @@ func (c *streamConn) unwatch() {
 }
 
 // roundTrip sends one request and waits for its outcome. It always returns
-// exactly one classified Response.
-func (c *streamConn) roundTrip(ctx context.Context, deadline time.Time, id int64, method string, params, meta []byte, discard bool) Response {
+// exactly one classified Response. The deadline is deadline when set, else
+// timeout after start, or after the send when start is zero (so the hot
+// path reads the clock once).
+func (c *streamConn) roundTrip(ctx context.Context, start, deadline time.Time, timeout time.Duration, id int64, method string, params, meta []byte, discard bool) Response {
 	cl := callPool.Get().(*call)
 	cl.id, cl.discard = id, discard
 	defer callPool.Put(cl)
@@ -147,11 +157,17 @@ func (c *streamConn) roundTrip(ctx context.Context, deadline time.Time, id int64
 	if alone && c.raw != nil {
 		select {
 		case <-c.readTok:
-			r := c.writeThenRead(ctx, deadline, cl, id, method, params, meta)
+			r := c.writeThenRead(ctx, start, deadline, timeout, cl, id, method, params, meta)
 			c.readTok <- struct{}{}
 			return r
 		default:
 		}
+	}
+	if deadline.IsZero() {
+		if start.IsZero() {
+			start = time.Now()
+		}
+		deadline = start.Add(timeout)
 	}
 	sent, err := c.write(deadline, id, method, params, meta)
 	if err != nil {
@@ -193,7 +209,7 @@ func (c *streamConn) write(deadline time.Time, id int64, method string, params, 
 // write and the answer, one syscall fewer per request than write-then-read.
 // Nothing can be lost: the answer can only arrive after the write, which
 // comes after the readiness was cleared.
-func (c *streamConn) writeThenRead(ctx context.Context, deadline time.Time, cl *call, id int64, method string, params, meta []byte) Response {
+func (c *streamConn) writeThenRead(ctx context.Context, start, deadline time.Time, timeout time.Duration, cl *call, id int64, method string, params, meta []byte) Response {
 	c.wmu.Lock()
 	c.wbuf = appendRequest(c.wbuf[:0], id, method, params, meta)
 	b := c.wbuf
@@ -201,6 +217,12 @@ func (c *streamConn) writeThenRead(ctx context.Context, deadline time.Time, cl *
 		c.wbuf = nil
 	}
 	sent := time.Now()
+	if deadline.IsZero() {
+		if start.IsZero() {
+			start = sent
+		}
+		deadline = start.Add(timeout)
+	}
 	if c.wdl.IsZero() || c.wdl.After(deadline) || c.wdl.Before(sent) {
 		_ = c.rw.SetWriteDeadline(deadline)
 		c.wdl = deadline
@@ -212,21 +234,14 @@ func (c *streamConn) writeThenRead(ctx context.Context, deadline time.Time, cl *
 		c.rdl = deadline
 	}
 	c.watch(ctx)
-	var werr error
-	called := false
-	_ = c.raw.Read(func(fd uintptr) bool {
-		if called {
-			return true // readable (or woken by a deadline: readFor sorts it out)
-		}
-		called = true
-		werr = c.writeFD(int(fd), b, deadline)
-		c.wmu.Unlock()
-		return werr != nil || c.fr.Buffered() > 0
-	})
-	if !called { // the poller refused at once (closed, cancelled): the ordinary way
+	c.rawCalled, c.rawBuf, c.rawDeadline, c.rawErr = false, b, deadline, nil
+	_ = c.raw.Read(c.rawFn)
+	werr := c.rawErr
+	if !c.rawCalled { // the poller refused at once (closed, cancelled): the ordinary way
 		werr = c.writeAll(b, deadline)
 		c.wmu.Unlock()
 	}
+	c.rawBuf, c.rawErr = nil, nil
 	if werr != nil {
 		c.fail(fmt.Errorf("%w: write: %v", ErrConnectionLost, werr))
 		r := <-cl.ch
@@ -236,6 +251,20 @@ func (c *streamConn) writeThenRead(ctx context.Context, deadline time.Time, cl *
 	r := c.readFor(ctx, deadline, cl)
 	r.Sent = sent
 	return r
+}
+
+// rawStep is the poller callback of writeThenRead: the first call writes
+// the request (and releases the write lock), and asks to wait for
+// readability; the next one says the socket is readable (or a deadline
+// woke us: readFor sorts that out).
+func (c *streamConn) rawStep(fd uintptr) bool {
+	if c.rawCalled {
+		return true
+	}
+	c.rawCalled = true
+	c.rawErr = c.writeFD(int(fd), c.rawBuf, c.rawDeadline)
+	c.wmu.Unlock()
+	return c.rawErr != nil || c.fr.Buffered() > 0
 }
 
 // writeFD writes b with write(2) on the socket; what the socket buffer

@@ -40,7 +40,7 @@ func FuzzStreamConnAnswers(f *testing.F) {
 		var stats connStats
 		c := newStreamConn(cli, 256, &stats, nil, 100*time.Millisecond)
 		start := time.Now()
-		r := c.roundTrip(context.Background(), time.Now().Add(200*time.Millisecond), 1, "tools/call", []byte(`{"name":"echo"}`), nil, false)
+		r := c.roundTrip(context.Background(), time.Time{}, time.Now().Add(200*time.Millisecond), 0, 1, "tools/call", []byte(`{"name":"echo"}`), nil, false)
 		if r.Outcome >= numOutcomes || r.Outcome == Dropped || r.Outcome == Cancelled {
 			t.Fatalf("outcome %v", r.Outcome)
 		}

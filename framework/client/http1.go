@@ -102,6 +102,7 @@ func (p *h1Pool) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) 
 	c := &h1Conn{c: nc, br: bufio.NewReaderSize(nc, 4<<10)}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		c.raw, _ = tc.SyscallConn()
+		c.rawFn = c.rawStep
 	}
 	return c, nil
 }
@@ -110,6 +111,12 @@ func (p *h1Pool) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) 
 type h1Conn struct {
 	c    net.Conn
 	raw  syscall.RawConn // the request is written from inside the poller's read (see streamConn.writeThenRead)
+	// writeThenWait's callback state (see streamConn.rawFn).
+	rawFn       func(fd uintptr) bool
+	rawCalled   bool
+	rawBuf      []byte
+	rawDeadline time.Time
+	rawErr      error
 	br   *bufio.Reader
 	wbuf []byte
 	rdl  time.Time // read deadline armed now
@@ -297,33 +304,38 @@ func (c *h1Conn) writeThenWait(b []byte, deadline time.Time) error {
 		_ = c.c.SetReadDeadline(deadline)
 		c.rdl = deadline
 	}
-	var werr error
-	called := false
-	_ = c.raw.Read(func(fd uintptr) bool {
-		if called {
-			return true
-		}
-		called = true
-		for len(b) > 0 {
-			n, err := syscall.Write(int(fd), b)
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				werr = c.writeAll(b, deadline)
-				return true
-			case err != nil:
-				werr = err
-				return true
-			}
-			b = b[n:]
-		}
-		return false
-	})
-	if !called {
+	c.rawCalled, c.rawBuf, c.rawDeadline, c.rawErr = false, b, deadline, nil
+	_ = c.raw.Read(c.rawFn)
+	werr := c.rawErr
+	c.rawBuf, c.rawErr = nil, nil
+	if !c.rawCalled {
 		return c.writeAll(b, deadline)
 	}
 	return werr
+}
+
+// rawStep is writeThenWait's poller callback: write, then wait.
+func (c *h1Conn) rawStep(fd uintptr) bool {
+	if c.rawCalled {
+		return true
+	}
+	c.rawCalled = true
+	b := c.rawBuf
+	for len(b) > 0 {
+		n, err := syscall.Write(int(fd), b)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			c.rawErr = c.writeAll(b, c.rawDeadline)
+			return true
+		case err != nil:
+			c.rawErr = err
+			return true
+		}
+		b = b[n:]
+	}
+	return false
 }
 
 func (c *h1Conn) writeAll(b []byte, deadline time.Time) error {

@@ -48,13 +48,16 @@ type Session interface {
 	Close() error
 }
 
-// DeadlineCaller is a Session that takes a request's deadline as a value
+// TimeoutCaller is a Session that takes a request's timeout as a value
 // instead of in a context: the engine's hot path, which would otherwise make
-// a context and a timer per request. The call ends as Timeout when the
-// deadline (or the session's own timeout, whichever is earlier) passes, and
-// as Cancelled when ctx ends. Every session of this package implements it.
-type DeadlineCaller interface {
-	CallDeadline(ctx context.Context, req Request, deadline time.Time) Response
+// a context and a timer per request, and read the clock more often. The
+// timeout counts from the call (0: the session's own only; the shorter of
+// the two applies); a call that finds a free pipeline slot at once counts it
+// from the send, the same instant within a microsecond. The call ends as
+// Timeout when it passes, and as Cancelled when ctx ends. Every session of
+// this package implements it.
+type TimeoutCaller interface {
+	CallTimeout(ctx context.Context, req Request, timeout time.Duration) Response
 }
 
 // Target makes sessions on one MCP server. Like the MCP Go SDK's single-use

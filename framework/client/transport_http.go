@@ -50,8 +50,8 @@ type HTTPSession struct {
 }
 
 var (
-	_ ClientSession  = (*HTTPSession)(nil)
-	_ DeadlineCaller = (*HTTPSession)(nil)
+	_ ClientSession = (*HTTPSession)(nil)
+	_ TimeoutCaller = (*HTTPSession)(nil)
 )
 
 type httpState struct {
@@ -103,14 +103,20 @@ func metaVersion(meta []byte) string {
 
 // Call implements Session.
 func (s *HTTPSession) Call(ctx context.Context, req Request) Response {
-	return s.CallDeadline(ctx, req, time.Time{})
+	return s.CallTimeout(ctx, req, 0)
 }
 
-// CallDeadline implements DeadlineCaller: Call with a deadline of its own
-// (zero: only the session's timeout).
-func (s *HTTPSession) CallDeadline(ctx context.Context, req Request, deadline time.Time) Response {
-	if err := acquireSlot(ctx, s.sem); err != nil {
-		return Response{Outcome: Cancelled, Err: err}
+// CallTimeout implements TimeoutCaller.
+func (s *HTTPSession) CallTimeout(ctx context.Context, req Request, timeout time.Duration) Response {
+	if timeout <= 0 || timeout > s.opts.Timeout {
+		timeout = s.opts.Timeout
+	}
+	var start time.Time // zero: the timeout counts from now
+	if !trySlot(ctx, s.sem) {
+		start = time.Now()
+		if r, ok := waitSlot(ctx, s.sem, start.Add(timeout)); !ok {
+			return r
+		}
 	}
 	defer func() { <-s.sem }()
 	for retried := false; ; retried = true {
@@ -119,10 +125,11 @@ func (s *HTTPSession) CallDeadline(ctx context.Context, req Request, deadline ti
 			return Response{Outcome: TransportError, Err: ErrClosed}
 		}
 		id := s.nextID.Add(1)
-		dl := time.Now().Add(s.opts.Timeout)
-		if !deadline.IsZero() && deadline.Before(dl) {
-			dl = deadline
+		base := start
+		if base.IsZero() {
+			base = time.Now()
 		}
+		dl := base.Add(timeout)
 		r, _ := s.post(ctx, dl, st, id, req.Method, req.Name, req.Params)
 		switch {
 		case (r.Outcome == Timeout || r.Outcome == Cancelled) && !r.Sent.IsZero() && !wire.IsModern(st.protocol):
