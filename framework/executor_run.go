@@ -197,6 +197,7 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 		if cause := context.Cause(runCtx); cause != nil {
 			res.Aborted = cause.Error()
 		}
+		res.Reconnects = countReconnects(sessions)
 		sum := summarize()
 		closeSessions(sum)
 		if env == nil {
@@ -321,6 +322,7 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	if model == ClosedModel {
 		res.Warnings = append(res.Warnings, "closed model: latency is measured from when each slot was ready to send, so a server stall is hidden (coordinated omission); use the open model for honest tails")
 	}
+	res.Reconnects = countReconnects(sessions)
 	sum := summarize()
 	closeSessions(sum)
 	return sum, sum.Conservation.Error()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/mcpstress/mcpstress/framework/client"
 )
 
 // Result is what one run measured, as one value that merges exactly: counts
@@ -60,6 +62,9 @@ type Result struct {
 	// message-distribution test judges the server's answers, not the
 	// dispatcher's even hand-out.
 	Sessions []SessionCount `json:"sessions"`
+	// Reconnects sums the sessions' reconnects (client.ReconnectCounter):
+	// how often a broken session tried to come back and how often it did.
+	Reconnects Reconnects `json:"reconnects"`
 	// Clamped counts latencies above 1 h recorded as 1 h.
 	Clamped uint64 `json:"clamped,omitempty"`
 
@@ -84,6 +89,25 @@ type Result struct {
 	// Thresholds are the scenario's pass criteria, so that a merge of
 	// slices is judged by the same ones (EvaluateThresholds).
 	ThresholdExprs []string `json:"threshold_exprs,omitempty"`
+}
+
+// Reconnects counts reconnect attempts and successes over a run's sessions.
+type Reconnects struct {
+	Attempts  int64 `json:"attempts"`
+	Succeeded int64 `json:"succeeded"`
+}
+
+// countReconnects sums the reconnect counters of the sessions that keep
+// them.
+func countReconnects(sessions []client.Session) Reconnects {
+	var r Reconnects
+	for _, s := range sessions {
+		if c, ok := s.(client.ReconnectCounter); ok {
+			r.Attempts += c.ReconnectAttempts()
+			r.Succeeded += c.Reconnects()
+		}
+	}
+	return r
 }
 
 // SessionCount is one session's answered requests and the sum of their
@@ -184,6 +208,8 @@ func (r *Result) Merge(o *Result) error {
 	r.Ramp.merge(o.Ramp)
 	r.Sessions = append(r.Sessions, o.Sessions...)
 	r.Clamped += o.Clamped
+	r.Reconnects.Attempts += o.Reconnects.Attempts
+	r.Reconnects.Succeeded += o.Reconnects.Succeeded
 	if r.Aborted == "" {
 		r.Aborted, r.AbortedBy = o.Aborted, o.AbortedBy
 	}

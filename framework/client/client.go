@@ -26,6 +26,19 @@ type ClientSession interface {
 	Stats() SessionStats
 }
 
+// ReconnectCounter is a session that counts its reconnects: attempts
+// (failed ones included) and successes. The engine sums them into
+// Result.Reconnects, so a chaos run can say how many sessions came back.
+type ReconnectCounter interface {
+	Reconnects() int64
+	ReconnectAttempts() int64
+}
+
+var (
+	_ ReconnectCounter = (*StreamSession)(nil)
+	_ ReconnectCounter = (*HTTPSession)(nil)
+)
+
 // SessionStats counts what a session received besides answers to its own
 // requests.
 type SessionStats struct {

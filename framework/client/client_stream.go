@@ -35,6 +35,8 @@ type StreamSession struct {
 
 	nextID     atomic.Int64
 	reconnects atomic.Int64
+	// reconnectTries counts every reconnect attempt, failed ones too.
+	reconnectTries atomic.Int64
 	stats      connStats
 	stderr     *tailbuf.Buffer // stdio only
 	onClose    func()          // called once by the first Close (stdio: frees a process slot)
@@ -135,6 +137,7 @@ func (s *StreamSession) state(ctx context.Context) (*streamState, error) {
 	stop := context.AfterFunc(s.closing, cancel)
 	defer stop()
 	st, err := s.connect(cctx)
+	s.reconnectTries.Add(1)
 	if err != nil {
 		s.nextTry = time.Now().Add(s.opts.Reconnect.Delay(s.attempt, s.rnd.Float64()))
 		s.attempt++
@@ -229,6 +232,10 @@ func (s *StreamSession) ServerInfo() json.RawMessage {
 
 // Reconnects implements ClientSession.
 func (s *StreamSession) Reconnects() int64 { return s.reconnects.Load() }
+
+// ReconnectAttempts counts every attempt to re-establish the connection,
+// failed ones included (ReconnectCounter).
+func (s *StreamSession) ReconnectAttempts() int64 { return s.reconnectTries.Load() }
 
 // Stats implements ClientSession.
 func (s *StreamSession) Stats() SessionStats {

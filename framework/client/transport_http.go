@@ -46,6 +46,8 @@ type HTTPSession struct {
 	wg         sync.WaitGroup // background notifications/cancelled posts
 	nextID     atomic.Int64
 	reconnects atomic.Int64
+	// reconnectTries counts every re-initialisation attempt, failed ones too.
+	reconnectTries atomic.Int64
 	stats      connStats
 }
 
@@ -171,6 +173,7 @@ func (s *HTTPSession) reinitialize(ctx context.Context, old httpState) error {
 		return nil
 	}
 	s.mu.Unlock()
+	s.reconnectTries.Add(1)
 	if err := s.establish(ctx); err != nil {
 		return err
 	}
@@ -479,6 +482,10 @@ func (s *HTTPSession) ServerInfo() json.RawMessage {
 // Reconnects implements ClientSession: re-initializations after the server
 // forgot the session.
 func (s *HTTPSession) Reconnects() int64 { return s.reconnects.Load() }
+
+// ReconnectAttempts counts every attempt to re-establish the session,
+// failed ones included (ReconnectCounter).
+func (s *HTTPSession) ReconnectAttempts() int64 { return s.reconnectTries.Load() }
 
 // Stats implements ClientSession.
 func (s *HTTPSession) Stats() SessionStats {
