@@ -61,6 +61,10 @@ type Scenario struct {
 	Workload Workload `json:"workload"`
 	// Thresholds are pass criteria in the grammar of ParseThreshold.
 	Thresholds []string `json:"thresholds,omitempty"`
+	// Containment, when set, retries requests that time out or fail in
+	// transport and puts a circuit breaker in front of the target (see
+	// Containment); nil: a failed request ends there.
+	Containment *Containment `json:"containment,omitempty"`
 	// GracefulStop is how long in-flight requests may finish after the load
 	// duration before they are cancelled.
 	GracefulStop time.Duration `json:"graceful_stop,omitempty"`
@@ -145,6 +149,11 @@ func (sc Scenario) Validate() error {
 	}
 	if err := sc.Workload.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("scenario %q: %w", sc.Name, err))
+	}
+	if sc.Containment != nil {
+		if err := sc.Containment.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("scenario %q: %w", sc.Name, err))
+		}
 	}
 	ths, err := ParseThresholds(sc.Thresholds)
 	if err != nil {

@@ -134,6 +134,11 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 		connectRate /= float64(opts.Slice.Count) // the slices ramp together
 	}
 	sessions, ramp := SessionRamp{Sessions: nsessions, Rate: connectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
+	var contain *contained
+	if sc.Containment != nil {
+		contain = newContained(*sc.Containment)
+		sessions = contain.wrap(sessions)
+	}
 	res.Ramp = ramp
 	closeSessions := func(sum *Summary) {
 		// Bounded: a session whose Close hangs must not hang Run.
@@ -198,6 +203,9 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 			res.Aborted = cause.Error()
 		}
 		res.Reconnects = countReconnects(sessions)
+		if contain != nil {
+			res.Containment = contain.Stats()
+		}
 		sum := summarize()
 		closeSessions(sum)
 		if env == nil {
@@ -323,6 +331,9 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 		res.Warnings = append(res.Warnings, "closed model: latency is measured from when each slot was ready to send, so a server stall is hidden (coordinated omission); use the open model for honest tails")
 	}
 	res.Reconnects = countReconnects(sessions)
+	if contain != nil {
+		res.Containment = contain.Stats()
+	}
 	sum := summarize()
 	closeSessions(sum)
 	return sum, sum.Conservation.Error()

@@ -65,6 +65,9 @@ type Result struct {
 	// Reconnects sums the sessions' reconnects (client.ReconnectCounter):
 	// how often a broken session tried to come back and how often it did.
 	Reconnects Reconnects `json:"reconnects"`
+	// Containment is what the scenario's containment did (zero without
+	// one): attempts, retries, breaker rejections.
+	Containment ContainmentStats `json:"containment"`
 	// Clamped counts latencies above 1 h recorded as 1 h.
 	Clamped uint64 `json:"clamped,omitempty"`
 
@@ -210,6 +213,11 @@ func (r *Result) Merge(o *Result) error {
 	r.Clamped += o.Clamped
 	r.Reconnects.Attempts += o.Reconnects.Attempts
 	r.Reconnects.Succeeded += o.Reconnects.Succeeded
+	r.Containment.Attempts += o.Containment.Attempts
+	r.Containment.Retries += o.Containment.Retries
+	r.Containment.Recovered += o.Containment.Recovered
+	r.Containment.Rejected += o.Containment.Rejected
+	r.Containment.BreakerOpened += o.Containment.BreakerOpened
 	if r.Aborted == "" {
 		r.Aborted, r.AbortedBy = o.Aborted, o.AbortedBy
 	}
