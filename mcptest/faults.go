@@ -19,6 +19,12 @@ import (
 type Faults struct {
 	// Delay is added to the handling of every request.
 	Delay time.Duration `json:"delay"`
+	// DelayMax, when above Delay, makes the delay a range: each delayed
+	// request waits a duration drawn uniformly from [Delay, DelayMax] (a
+	// latency injection of 100–500 ms, say). The draw is a fixed
+	// function of the request's order since the range was set (the n-th
+	// delayed request always gets the same delay), so a run replays.
+	DelayMax time.Duration `json:"delayMax,omitempty"`
 	// FailFraction of tools/call requests (0..1) are answered with a
 	// JSON-RPC -32603 error "injected fault (FailFraction)" instead of
 	// running the tool (see FailToolError).
@@ -81,6 +87,9 @@ func (f Faults) Validate() error {
 	if !(f.FailFraction >= 0 && f.FailFraction <= 1) {
 		errs = append(errs, fmt.Errorf("mcptest: Faults.FailFraction %v is not in [0,1]", f.FailFraction))
 	}
+	if f.DelayMax < 0 || (f.DelayMax > 0 && f.DelayMax < f.Delay) {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.DelayMax %v is negative or below Delay %v", f.DelayMax, f.Delay))
+	}
 	if f.StallFor < 0 {
 		errs = append(errs, fmt.Errorf("mcptest: Faults.StallFor %v is negative", f.StallFor))
 	}
@@ -114,6 +123,7 @@ type faultState struct {
 	stallCh  chan struct{} // closed when no stall is in force
 	blockCh  chan struct{} // closed when the registry is not blocked
 	failN    atomic.Uint64 // tools/call counter for FailFraction
+	delayN   atomic.Uint64 // delayed-request counter for DelayMax
 	active   atomic.Bool   // any fault on: the hot path checks only this
 	delayNs  atomic.Int64
 	failFrac atomic.Uint64 // math.Float64bits
@@ -154,6 +164,9 @@ func (s *faultState) set(f Faults) {
 	if f.FailFraction != s.cur.FailFraction {
 		s.failN.Store(0)
 	}
+	if f.Delay != s.cur.Delay || f.DelayMax != s.cur.DelayMax {
+		s.delayN.Store(0)
+	}
 	s.cur = f
 	s.leakPer.Store(int64(f.LeakBytesPerCall))
 	if f.LeakBytesPerCall == 0 {
@@ -182,7 +195,7 @@ func (s *faultState) slow(conn int64) bool {
 		return false
 	}
 	f := s.get()
-	return f.Delay > 0 || f.Stall || f.BlockRegistry || slowedConn(conn, f.SlowEvery)
+	return f.Delay > 0 || f.DelayMax > 0 || f.Stall || f.BlockRegistry || slowedConn(conn, f.SlowEvery)
 }
 
 // slowedConn reports whether SlowEvery k slows the connection with index
@@ -198,6 +211,9 @@ func (s *faultState) hold(ctx context.Context, conn int64) error {
 	}
 	s.mu.Lock()
 	stall, stallFor, delay := s.stallCh, s.cur.StallFor, s.cur.Delay
+	if spread := s.cur.DelayMax - delay; spread > 0 {
+		delay += time.Duration(splitmix64(s.delayN.Add(1)) % uint64(spread+1))
+	}
 	if slowedConn(conn, s.cur.SlowEvery) {
 		delay += s.cur.SlowEveryDelay
 	}
@@ -228,6 +244,15 @@ func (s *faultState) hold(ctx context.Context, conn int64) error {
 		}
 	}
 	return nil
+}
+
+// splitmix64 is a fixed, well-mixed function of n: the DelayMax draw of
+// the n-th delayed request.
+func splitmix64(n uint64) uint64 {
+	z := n*0x9e3779b97f4a7c15 + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // waitRegistry blocks while the session registry is blocked.

@@ -217,3 +217,33 @@ func TestControlEndpoint(t *testing.T) {
 		}
 	})
 }
+
+// DelayMax spreads the delay over [Delay, DelayMax]: every answer comes
+// within the range, the draws are not all one value, and a DelayMax below
+// Delay is refused.
+func TestDelayRangeFault(t *testing.T) {
+	const lo, hi = 20 * time.Millisecond, 120 * time.Millisecond
+	if err := (Faults{Delay: hi, DelayMax: lo}).Validate(); err == nil || !strings.Contains(err.Error(), "DelayMax") {
+		t.Errorf("DelayMax below Delay: %v", err)
+	}
+	s := startInProcess(t, Options{Faults: Faults{Delay: lo, DelayMax: hi}})
+	l := initialized(t, s.Addr())
+	var least, most time.Duration
+	for i := range 12 {
+		start := time.Now()
+		if r := l.call(reqLine(i+1, "ping", "", false)); r["id"] != float64(i+1) {
+			t.Fatalf("reply %v", r)
+		}
+		el := time.Since(start)
+		if el < lo || el > hi+100*time.Millisecond {
+			t.Errorf("answer %d after %v, outside [%v, %v] (+100ms scheduling slack)", i, el, lo, hi)
+		}
+		if i == 0 || el < least {
+			least = el
+		}
+		most = max(most, el)
+	}
+	if most-least < 10*time.Millisecond {
+		t.Errorf("12 delays all within %v of each other (%v–%v): not drawn from the range", most-least, least, most)
+	}
+}

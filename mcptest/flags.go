@@ -20,6 +20,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Token, "token", o.Token, "bearer token required on HTTP (default $MCPTEST_TOKEN)")
 	fs.StringVar(&o.ControlAddr, "control", o.ControlAddr, "loopback address of the control endpoint (\"\" = none)")
 	fs.DurationVar(&o.Faults.Delay, "delay", o.Faults.Delay, "fault: delay added to every request")
+	fs.DurationVar(&o.Faults.DelayMax, "delay-max", o.Faults.DelayMax, "fault: with -delay, each request's delay drawn uniformly from [delay, delay-max]")
 	fs.Float64Var(&o.Faults.FailFraction, "fail-fraction", o.Faults.FailFraction, "fault: fraction of tools/call answered with -32603")
 	fs.BoolVar(&o.Faults.FailToolError, "fail-tool-error", o.Faults.FailToolError, "fault: failing calls get isError results, not -32603")
 	fs.BoolVar(&o.Faults.Stall, "stall", o.Faults.Stall, "fault: hold every request unanswered")
@@ -64,6 +65,9 @@ func (o Options) args() []string {
 	f := o.Faults
 	if f.Delay != 0 {
 		add("delay", f.Delay.String())
+	}
+	if f.DelayMax != 0 {
+		add("delay-max", f.DelayMax.String())
 	}
 	if f.FailFraction != 0 {
 		add("fail-fraction", strconv.FormatFloat(f.FailFraction, 'g', -1, 64))
