@@ -41,6 +41,7 @@ var policy = map[string]struct {
 	"judge":                 {allow: []string{"framework", "framework/client", "report", "verdict", "regression", "chaos", "wire", "internal/tailbuf"}, why: "verdicts and report nodes from results; runs no load"},
 	"adapter":               {allow: []string{"wire", "internal/tailbuf"}},
 	"stress":                {allow: []string{".", "shard", "internal/atomicfile", "framework", "framework/client", "framework/profile", "report", "judge", "verdict", "regression", "chaos", "mcptest", "wire", "internal/tailbuf", "internal/modroot"}},
+	"orchestrator":          {allow: []string{"report", "verdict", "regression"}, forbidden: []string{"framework", "framework/client", "mcptest", "chaos", "adapter", "stress"}, why: "steps as data, run and aggregated; a step brings its own load"},
 	"cmd/mcpstress-server":  {allow: []string{"mcptest", "wire", "internal/tailbuf"}},
 	"cmd/mcpstress-regress": {allow: []string{"regression"}},
 	"cmd/mcpstress-report":  {allow: []string{"report", "verdict", "regression"}},
