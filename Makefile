@@ -28,7 +28,7 @@ race:
 BENCH_WALL ?= 5s
 bench:
 	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'RawCeilingVsMCP|ClientCPUPerCall|IdleSessionMemory|SessionEstablishment' -benchtime 1x -count 1 -timeout 30m ./framework/client | tee bench.txt
-	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'EngineVsRaw' -benchtime 1x -count 1 -timeout 30m ./framework | tee -a bench.txt
+	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'EngineVsRaw|HTTPGeneratorCPU' -benchtime 1x -count 1 -timeout 30m ./framework | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'EchoVersusRawCeiling' -benchtime 150000x -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'ConnectionMemory' -benchtime 1x -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'Record$$|Rotate' -count 1 ./framework | tee -a bench.txt

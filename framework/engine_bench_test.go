@@ -3,6 +3,7 @@ package framework_test
 import (
 	"bufio"
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -23,8 +24,16 @@ import (
 	"github.com/mcpstress/mcpstress/wire"
 )
 
-// engineBenchWall is how long each side of BenchmarkEngineVsRaw runs
-// (MCPSTRESS_BENCH_WALL, default 3s), whatever b.N is.
+// engineBenchWall is how long each side of a system benchmark runs per
+// round (MCPSTRESS_BENCH_WALL, default 3s), whatever b.N is.
+//
+// Each system benchmark runs benchRounds alternating rounds of its two sides
+// and reports the best round of each (the highest rate, the lowest CPU per
+// request): the machine is shared, and a burst of someone else's work then
+// hurts both sides alike instead of deciding the ratio (as in mcptest's
+// BenchmarkEchoVersusRawCeiling).
+const benchRounds = 3
+
 func engineBenchWall() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("MCPSTRESS_BENCH_WALL")); err == nil && d > 0 {
 		return d
@@ -97,7 +106,8 @@ func startServers(b *testing.B, transport string, n int) *mcptest.Server {
 // against the raw ceiling (a newline echo server driven by plain sockets),
 // the servers in their own processes, at 150, 5,000 and 15,000 sessions
 // (at 15,000 each server is three SO_REUSEPORT processes). Reports
-// engine_rps, raw_rps, their ratio, and the engine's p50/p99.
+// engine_rps, raw_rps (best of benchRounds alternating rounds), their ratio
+// (targets: >= 0.70, 0.65, 0.60), and the engine's p50/p99.
 func BenchmarkEngineVsRaw(b *testing.B) {
 	for _, sessions := range []int{150, 5000, 15000} {
 		b.Run("sessions="+strconv.Itoa(sessions), func(b *testing.B) {
@@ -123,19 +133,24 @@ func BenchmarkEngineVsRaw(b *testing.B) {
 				sc.ConnectConcurrency = 256
 			}
 			var rawRPS, engineRPS float64
-			var sum *framework.Summary
+			var best *framework.Summary
 			b.ResetTimer()
 			for range b.N {
-				rawRPS = rawEchoRPS(b, raw.Addr(), sessions, wall)
-				sum, err = framework.Run(context.Background(), target, sc, framework.RunOptions{})
-				if err != nil {
-					b.Fatal(err)
+				for range benchRounds {
+					rawRPS = max(rawRPS, rawEchoRPS(b, raw.Addr(), sessions, wall))
+					sum, err := framework.Run(context.Background(), target, sc, framework.RunOptions{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if sum.Ramp.Opened != sessions || sum.Counts.OK != sum.Scheduled {
+						b.Fatalf("engine: %d/%d sessions, %d ok of %d: %v", sum.Ramp.Opened, sessions, sum.Counts.OK, sum.Scheduled, sum.Ramp.Errors)
+					}
+					if sum.AchievedRate > engineRPS {
+						engineRPS, best = sum.AchievedRate, sum
+					}
 				}
-				if sum.Ramp.Opened != sessions || sum.Counts.OK != sum.Scheduled {
-					b.Fatalf("engine: %d/%d sessions, %d ok of %d: %v", sum.Ramp.Opened, sessions, sum.Counts.OK, sum.Scheduled, sum.Ramp.Errors)
-				}
-				engineRPS = sum.AchievedRate
 			}
+			sum := best
 			b.ReportMetric(rawRPS, "raw_rps")
 			b.ReportMetric(engineRPS, "engine_rps")
 			b.ReportMetric(engineRPS/rawRPS, "ratio")
@@ -156,8 +171,9 @@ func cpuTime() time.Duration {
 // over Streamable HTTP (2026-07-28, JSON replies), open loop at 3,000 req/s
 // against the reference server in its own process: the whole engine
 // (framework.Run, 64 sessions) against vegeta's library attacker on the same
-// target, at the same rate, in the same run. Reports both and their ratio
-// (target: ours <= 0.6 x vegeta's).
+// target, at the same rate, in the same run. Reports both (the lowest of
+// benchRounds alternating rounds) and their ratio (target: ours <= 0.6 x
+// vegeta's).
 func BenchmarkHTTPGeneratorCPU(b *testing.B) {
 	const rate = 3000
 	wall := engineBenchWall()
@@ -184,9 +200,9 @@ func BenchmarkHTTPGeneratorCPU(b *testing.B) {
 		wire.HeaderName:            {"echo"},
 	}
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: ref.Target(), Body: []byte(body), Header: hdr})
-	var oursCPU, vegetaCPU float64
+	oursCPU, vegetaCPU := math.Inf(1), math.Inf(1)
 	b.ResetTimer()
-	for range b.N {
+	for range b.N * benchRounds {
 		runtime.GC()
 		c0 := cpuTime()
 		sum, err := framework.Run(context.Background(), target, sc, framework.RunOptions{})
@@ -197,7 +213,7 @@ func BenchmarkHTTPGeneratorCPU(b *testing.B) {
 		if sum.Counts.OK != sum.Scheduled || sum.Scheduled < uint64(rate*wall.Seconds()*0.98) {
 			b.Fatalf("engine: %d ok of %d scheduled (%d dropped)", sum.Counts.OK, sum.Scheduled, sum.Counts.Dropped)
 		}
-		oursCPU = float64(c1-c0) / float64(time.Microsecond) / float64(sum.Counts.OK)
+		oursCPU = min(oursCPU, float64(c1-c0)/float64(time.Microsecond)/float64(sum.Counts.OK))
 
 		runtime.GC()
 		c0 = cpuTime()
@@ -212,7 +228,7 @@ func BenchmarkHTTPGeneratorCPU(b *testing.B) {
 		if ok < int(float64(m.Requests)*0.999) || m.Requests < uint64(rate*wall.Seconds()*0.98) {
 			b.Fatalf("vegeta: %d of %d answered 200 (%v)", ok, m.Requests, m.Errors)
 		}
-		vegetaCPU = float64(c1-c0) / float64(time.Microsecond) / float64(ok)
+		vegetaCPU = min(vegetaCPU, float64(c1-c0)/float64(time.Microsecond)/float64(ok))
 	}
 	b.ReportMetric(oursCPU, "ours_cpu_us/req")
 	b.ReportMetric(vegetaCPU, "vegeta_cpu_us/req")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -23,6 +24,12 @@ import (
 // measured in the same run, each server in its own process. They run a fixed
 // wall time per side (MCPSTRESS_BENCH_WALL, default 3s) whatever b.N is, so
 // `make bench` (-benchtime 1x) and a plain -bench run measure the same thing.
+// Each runs benchRounds alternating rounds of its two sides and reports the
+// best round of each (highest rate, lowest CPU per call), so a burst of other
+// work on the shared machine hurts both sides alike instead of deciding the
+// ratio.
+
+const benchRounds = 3
 
 func benchWall() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("MCPSTRESS_BENCH_WALL")); err == nil && d > 0 {
@@ -157,7 +164,7 @@ var echoCall = client.Request{Method: "tools/call", Name: "echo", Params: json.R
 
 // BenchmarkRawCeilingVsMCP: 150 closed-loop sessions of a raw newline echo
 // (no JSON) against 150 of our client calling echo on the reference server.
-// Target: mcp_rps / raw_rps >= 0.6.
+// Target: mcp_rps / raw_rps >= 0.75.
 func BenchmarkRawCeilingVsMCP(b *testing.B) {
 	const sessions = 150
 	raw := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportRawEcho})
@@ -167,9 +174,9 @@ func BenchmarkRawCeilingVsMCP(b *testing.B) {
 	wall := benchWall()
 	b.ResetTimer()
 	var rawRPS, mcpRPS float64
-	for range b.N {
+	for range b.N * benchRounds {
 		ok, bad := closedLoop(sessions, wall, func(w int) bool { return rcs[w].roundTrip() })
-		rawRPS = float64(ok) / wall.Seconds()
+		rawRPS = max(rawRPS, float64(ok)/wall.Seconds())
 		if bad > 0 {
 			b.Fatalf("raw echo: %d failed round trips", bad)
 		}
@@ -177,7 +184,7 @@ func BenchmarkRawCeilingVsMCP(b *testing.B) {
 		ok, bad = closedLoop(sessions, wall, func(w int) bool {
 			return mss[w].Call(ctx, echoCall).Outcome == client.OK
 		})
-		mcpRPS = float64(ok) / wall.Seconds()
+		mcpRPS = max(mcpRPS, float64(ok)/wall.Seconds())
 		if bad > 0 {
 			b.Fatalf("mcp echo: %d calls not OK", bad)
 		}
@@ -196,7 +203,7 @@ func cpuTime() time.Duration {
 
 // BenchmarkClientCPUPerCall: this process's CPU (user+system, getrusage) per
 // round trip, our client against a raw socket client, servers in their own
-// processes. Target: ratio <= 1.5.
+// processes. Target: ratio <= 1.3.
 func BenchmarkClientCPUPerCall(b *testing.B) {
 	const sessions = 16
 	raw := mcptest.StartServer(b, mcptest.Options{Transport: mcptest.TransportRawEcho})
@@ -205,19 +212,19 @@ func BenchmarkClientCPUPerCall(b *testing.B) {
 	mss, _ := connectN(b, ref.Target(), client.Options{}, sessions, 4)
 	wall := benchWall()
 	b.ResetTimer()
-	var rawCPU, mcpCPU float64
-	for range b.N {
+	rawCPU, mcpCPU := math.Inf(1), math.Inf(1)
+	for range b.N * benchRounds {
 		runtime.GC()
 		c0 := cpuTime()
 		ok, _ := closedLoop(sessions, wall, func(w int) bool { return rcs[w].roundTrip() })
-		rawCPU = float64(cpuTime()-c0) / float64(time.Microsecond) / float64(ok)
+		rawCPU = min(rawCPU, float64(cpuTime()-c0)/float64(time.Microsecond)/float64(ok))
 		runtime.GC()
 		c0 = cpuTime()
 		ctx := runCtx(b)
 		ok, _ = closedLoop(sessions, wall, func(w int) bool {
 			return mss[w].Call(ctx, echoCall).Outcome == client.OK
 		})
-		mcpCPU = float64(cpuTime()-c0) / float64(time.Microsecond) / float64(ok)
+		mcpCPU = min(mcpCPU, float64(cpuTime()-c0)/float64(time.Microsecond)/float64(ok))
 	}
 	b.ReportMetric(rawCPU, "raw_cpu_us/call")
 	b.ReportMetric(mcpCPU, "mcp_cpu_us/call")

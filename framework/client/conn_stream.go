@@ -114,6 +114,9 @@ type ctxHook struct {
 // watch makes sure a hook wakes the reader when ctx ends.
 func (c *streamConn) watch(ctx context.Context) {
 	if ctx.Done() == nil {
+		if c.hook.Load() != nil {
+			c.unwatch() // an earlier context's hook need not stay registered
+		}
 		return
 	}
 	if h := c.hook.Load(); h != nil && h.ctx == ctx {

@@ -83,7 +83,10 @@ func (p *h1Pool) get() *h1Conn {
 }
 
 func (p *h1Pool) put(c *h1Conn) {
-	c.unwatch() // an idle connection holds no hook on a caller's context
+	// The connection keeps its cancel hook while idle, so the next request
+	// with the same context (the engine has one per run) registers none; a
+	// hook that fires meanwhile only moves the idle connection's deadline,
+	// which the next request re-arms.
 	p.mu.Lock()
 	p.idle = append(p.idle, c)
 	p.mu.Unlock()
@@ -133,6 +136,7 @@ func (c *h1Conn) close() {
 
 func (c *h1Conn) watch(ctx context.Context) {
 	if ctx.Done() == nil {
+		c.unwatch() // a hook of an earlier context must not stop this request
 		return
 	}
 	if h := c.hook.Load(); h != nil && h.ctx == ctx {
@@ -173,6 +177,7 @@ type h1Reply struct {
 	sessionID string
 	close     bool // the server will close the connection after the body
 	body      io.Reader
+	discard   bool // leave Response.Result nil (Request.Discard)
 }
 
 type contentKind uint8
@@ -642,7 +647,7 @@ func (s *HTTPSession) userHeader(key string) string {
 }
 
 // postH1 is post over the lean HTTP/1.1 client.
-func (s *HTTPSession) postH1(ctx context.Context, deadline time.Time, st httpState, id int64, method, name string, params []byte) (Response, string) {
+func (s *HTTPSession) postH1(ctx context.Context, deadline time.Time, st httpState, id int64, method, name string, params []byte, discard bool) (Response, string) {
 	buf := h1BufPool.Get().(*h1Buf)
 	defer func() {
 		if cap(buf.body) > 64<<10 || cap(buf.hdr) > 64<<10 {
@@ -684,6 +689,7 @@ func (s *HTTPSession) postH1(ctx context.Context, deadline time.Time, st httpSta
 		}
 		return r, ""
 	}
+	rep.discard = discard
 	r := s.readReply(ctx, deadline, &rep, id)
 	r.Sent = sent
 	// A call that did not end in an answer (timeout, cancellation, broken

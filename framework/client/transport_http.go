@@ -78,7 +78,7 @@ func (s *HTTPSession) establish(ctx context.Context) error {
 			h.protocol = metaVersion(meta)
 		}
 		dl, _ := ctx.Deadline()
-		r, hdrSID := s.post(ctx, dl, h, s.nextID.Add(1), method, "", params)
+		r, hdrSID := s.post(ctx, dl, h, s.nextID.Add(1), method, "", params, false)
 		if id := hdrSID; id != "" && method == "initialize" {
 			sid = id
 		}
@@ -132,7 +132,7 @@ func (s *HTTPSession) CallTimeout(ctx context.Context, req Request, timeout time
 			base = time.Now()
 		}
 		dl := base.Add(timeout)
-		r, _ := s.post(ctx, dl, st, id, req.Method, req.Name, req.Params)
+		r, _ := s.post(ctx, dl, st, id, req.Method, req.Name, req.Params, req.Discard)
 		switch {
 		case (r.Outcome == Timeout || r.Outcome == Cancelled) && !r.Sent.IsZero() && !wire.IsModern(st.protocol):
 			// Legacy HTTP: a dropped stream is not a cancellation; say so.
@@ -193,9 +193,9 @@ var ssePool = sync.Pool{New: func() any { return wire.NewSSEReader(nil, 0) }}
 
 // post sends one request and reads its reply. It returns exactly one
 // classified Response, and the reply's Mcp-Session-Id ("" if none).
-func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState, id int64, method, name string, params []byte) (Response, string) {
+func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState, id int64, method, name string, params []byte, discard bool) (Response, string) {
 	if s.h1 != nil {
-		return s.postH1(ctx, deadline, st, id, method, name, params)
+		return s.postH1(ctx, deadline, st, id, method, name, params, discard)
 	}
 	// Not pooled: the transport may still read the body after Do returns.
 	body := appendRequest(make([]byte, 0, 128+len(params)+len(st.meta)), id, method, params, st.meta)
@@ -221,7 +221,7 @@ func (s *HTTPSession) post(ctx context.Context, deadline time.Time, st httpState
 		return r, ""
 	}
 	defer resp.Body.Close()
-	rep := h1Reply{status: resp.StatusCode, body: resp.Body}
+	rep := h1Reply{status: resp.StatusCode, body: resp.Body, discard: discard}
 	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "application/json" {
 		rep.ctype = contentJSON
 	} else if ct == "text/event-stream" {
@@ -266,7 +266,7 @@ func (s *HTTPSession) ctxOutcome(ctx context.Context, deadline time.Time, err er
 func (s *HTTPSession) readReply(ctx context.Context, deadline time.Time, resp *h1Reply, id int64) Response {
 	switch {
 	case resp.ctype == contentSSE && resp.status/100 == 2:
-		return s.readSSE(ctx, deadline, resp.body, id)
+		return s.readSSE(ctx, deadline, resp.body, id, resp.discard)
 	case resp.ctype == contentJSON:
 		bp := bufPool.Get().(*[]byte)
 		defer bufPool.Put(bp)
@@ -279,7 +279,7 @@ func (s *HTTPSession) readReply(ctx context.Context, deadline time.Time, resp *h
 			}
 			return s.ctxOutcome(ctx, deadline, fmt.Errorf("%w: reading body: %v", ErrConnectionLost, err))
 		}
-		if r, ok := s.answer(b, id); ok {
+		if r, ok := s.answer(b, id, resp.discard); ok {
 			return r
 		}
 		if resp.status/100 != 2 {
@@ -305,7 +305,7 @@ func statusError(resp *h1Reply, body []byte) Response {
 
 // answer classifies one JSON message if it is the answer to id (or an
 // id-less error). Notifications and strays are counted; ok=false otherwise.
-func (s *HTTPSession) answer(msg []byte, id int64) (Response, bool) {
+func (s *HTTPSession) answer(msg []byte, id int64, discard bool) (Response, bool) {
 	env, err := wire.Scan(msg)
 	if err != nil {
 		s.stats.invalid.Add(1)
@@ -336,10 +336,10 @@ func (s *HTTPSession) answer(msg []byte, id int64) (Response, bool) {
 		s.stats.strays.Add(1)
 		return Response{}, false
 	}
-	return classify(&env), true
+	return classifyAnswer(&env, !discard), true
 }
 
-func (s *HTTPSession) readSSE(ctx context.Context, deadline time.Time, body io.Reader, id int64) Response {
+func (s *HTTPSession) readSSE(ctx context.Context, deadline time.Time, body io.Reader, id int64, discard bool) Response {
 	sr := ssePool.Get().(*wire.SSEReader)
 	sr.Reset(body)
 	sr.SetLimit(s.opts.MaxFrame)
@@ -359,7 +359,7 @@ func (s *HTTPSession) readSSE(ctx context.Context, deadline time.Time, body io.R
 		if len(bytes.TrimSpace(ev.Data)) == 0 {
 			continue // priming event, or an event with no data
 		}
-		if r, ok := s.answer(ev.Data, id); ok {
+		if r, ok := s.answer(ev.Data, id, discard); ok {
 			return r
 		}
 	}
