@@ -2,12 +2,35 @@
 // package outside `go test`:
 //
 //	mcpstress-regress compare [-alpha 0.05] [-correction holm|bh|none] [-allow-inconclusive] old.json new.json
+//	mcpstress-regress compare [flags] OLD... -- NEW...
 //	mcpstress-regress bench [-name echo] results.json > results.txt   # for benchstat
 //	mcpstress-regress eval [-trials 2000] [-alpha 0.05] corpus.json
 //
 // Input files are baselines (testdata/baselines) or noise corpora
 // (testdata/noise): any JSON object with a "metrics" list of samples,
-// at most regression.MaxFileBytes (64 MiB) each.
+// at most regression.MaxFileBytes (64 MiB) each. compare also reads, on
+// either side and mixed:
+//
+//   - report.json files (what every suite writes, schema v1): one run
+//     each, every metric with a direction, named "suite/test/metric"
+//     (regression.MetricKey); a suite's stored runs (-update-baseline
+//     keeps them in DIR/<suite>/*.json) are such files;
+//   - Go benchmark format files (bench.txt, `go test -bench` output): each
+//     result line is one run of "<benchmark>/<unit>"; a unit needs a
+//     "Unit ... better=" line unless go test defines it (ns/op, B/op,
+//     allocs/op, MB/s);
+//   - directories, for every *.json and bench.txt below them.
+//
+// Values of one metric from several files are one sample; report.json
+// files are taken in the order they started. When the new side has one
+// run (one report.json), each metric is judged against the old side as
+// its history (regression.CompareHistory: at least 10 runs, else
+// inconclusive); otherwise the two sets are compared
+// (regression.Compare). Only files of one kind line up: a report.json
+// metric and a bench.txt metric have different names.
+//
+//	mcpstress-regress compare reports/baselines/baseline -- reports/baseline-20261201T100000Z/report.json
+//	mcpstress-regress compare old/bench.txt -- new/bench.txt
 //
 // Exit codes:
 //
@@ -103,6 +126,23 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// splitSides splits compare's arguments at "--" (OLD... -- NEW...); without
+// it there must be exactly two, old and new.
+func splitSides(args []string) (old, cur []string, err error) {
+	for i, a := range args {
+		if a == "--" {
+			if i == 0 || i == len(args)-1 {
+				return nil, nil, errors.New("compare needs files on both sides of --")
+			}
+			return args[:i], args[i+1:], nil
+		}
+	}
+	if len(args) != 2 {
+		return nil, nil, errors.New("compare needs old.json new.json, or OLD... -- NEW...")
+	}
+	return args[:1], args[1:], nil
+}
+
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("usage: mcpstress-regress compare|bench|eval [flags] files")
@@ -130,25 +170,39 @@ func run(args []string, out io.Writer) error {
 	files := fs.Args()
 	switch args[0] {
 	case "compare":
-		if len(files) != 2 {
-			return errors.New("compare needs old.json new.json")
-		}
-		old, err := load(files[0])
+		oldArgs, newArgs, err := splitSides(files)
 		if err != nil {
 			return err
 		}
-		cur, err := load(files[1])
+		old, err := loadSide(oldArgs)
 		if err != nil {
 			return err
 		}
-		rep, err := regression.Compare(cfg, old.Metrics, cur.Metrics)
+		cur, err := loadSide(newArgs)
 		if err != nil {
 			return err
 		}
-		if mm := old.Env.Mismatches(cur.Env); len(mm) > 0 {
+		var rep regression.Report
+		if cur.set.MaxValues() == 1 {
+			// One current run: judged against each metric's history.
+			rep, err = regression.CompareHistory(cfg, regression.GateConfig{}, old.set.Samples(), cur.set.Samples())
+		} else {
+			rep, err = regression.Compare(cfg, old.set.Samples(), cur.set.Samples())
+		}
+		if err != nil {
+			return err
+		}
+		rep.Warnings = append(rep.Warnings, old.set.Warnings()...)
+		rep.Warnings = append(rep.Warnings, cur.set.Warnings()...)
+		if mm := old.env.Mismatches(cur.env); len(mm) > 0 && old.env != (regression.Env{}) && cur.env != (regression.Env{}) {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("measured on different machine kinds: %v", mm))
 		}
-		if err := regression.WriteTable(out, rep, files[0], files[1]); err != nil {
+		for k := range cur.kinds {
+			if len(old.kinds) > 0 && !old.kinds[k] {
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("the current reports' machine (%s) is not among the baseline's: differences may be the machine, not the code", k))
+			}
+		}
+		if err := regression.WriteTable(out, rep, old.label("baseline"), cur.label("current")); err != nil {
 			return err
 		}
 		if len(rep.Flagged()) > 0 {

@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 	}{
 		{"unchanged results pass with ~", []string{"compare", old, same}, nil, "~ (p="},
 		{"a regression exits non-zero", []string{"compare", old, worse}, errFlagged, "REGRESSION"},
-		{"bench format for benchstat", []string{"bench", "-name", "echo", old}, nil, "BenchmarkEcho/p99 1 100 ns"},
+		{"bench format for benchstat", []string{"bench", "-name", "echo", old}, nil, "BenchmarkEcho/p99\t1\t100 ns"},
 		{"unknown command", []string{"frobnicate"}, errors.New("unknown"), ""},
 		{"bad correction", []string{"compare", "-correction", "x", old, same}, errors.New("correction"), ""},
 	}
