@@ -49,6 +49,10 @@ type Suite struct {
 	promPort   *int
 	promAddr   *string
 
+	baseline       *string
+	updateBaseline *bool
+	baselineFail   *bool
+
 	mu       sync.Mutex
 	ready    bool
 	mode     profile.Mode
@@ -77,6 +81,9 @@ func newSuite(name string, fs *flag.FlagSet) *Suite {
 	s.prometheus = fs.Bool("prometheus", false, "serve the run's metrics for Prometheus on 127.0.0.1:-prometheus-port")
 	s.promAddr = fs.String("prometheus-addr", "", "full listen address of the -prometheus endpoint, overriding -prometheus-port (e.g. :9091 inside a pod, so the cluster's Prometheus can scrape every shard)")
 	s.promPort = fs.Int("prometheus-port", 0, "port of the -prometheus endpoint (default: the suite profile's prometheus_port, the seed's per-suite port)")
+	s.baseline = fs.String("baseline", "", "compare this run's metrics with the runs stored in DIR/<suite>/*.json and add the verdicts to the report (see baseline_compare.go)")
+	s.updateBaseline = fs.Bool("update-baseline", false, "store this run in -baseline DIR/<suite>/ when every test passed")
+	s.baselineFail = fs.Bool("baseline-fail", false, "with -baseline: a regression fails the run (exit code 1); otherwise it is only reported")
 	return s
 }
 
@@ -128,6 +135,7 @@ func (s *Suite) run(m *testing.M) int {
 	}
 	stopSignals()
 	<-restored
+	code = s.applyBaseline(code, ctx.Err() != nil)
 	if err := s.writeReports(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: writing reports: %v\n", s.name, err)
 		if code == 0 {
