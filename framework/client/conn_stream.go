@@ -69,6 +69,8 @@ type streamConn struct {
 	// callback (a method value made once) allocates nothing per request.
 	rawFn       func(fd uintptr) bool
 	rawCalled   bool
+	rawPeek     bool      // the connection was idle: look for an EOF the poller no longer reports
+	rawLast     time.Time // when the last writeThenRead sent
 	rawBuf      []byte
 	rawDeadline time.Time
 	rawErr      error
@@ -237,6 +239,15 @@ func (c *streamConn) writeThenRead(ctx context.Context, start, deadline time.Tim
 		c.rdl = deadline
 	}
 	c.watch(ctx)
+	// RawConn.Read clears the connection's readiness before it calls us:
+	// an end of stream (or bytes) that arrived while the connection sat
+	// idle would no longer wake us, and the request would wait for its
+	// deadline on a connection its peer closed. After an idle spell the
+	// callback therefore also looks (MSG_PEEK) for what is already there;
+	// back-to-back requests skip it (the close of a busy connection is
+	// seen by the read in progress).
+	c.rawPeek = sent.Sub(c.rawLast) > rawIdle
+	c.rawLast = sent
 	c.rawCalled, c.rawBuf, c.rawDeadline, c.rawErr = false, b, deadline, nil
 	_ = c.raw.Read(c.rawFn)
 	werr := c.rawErr
@@ -267,7 +278,27 @@ func (c *streamConn) rawStep(fd uintptr) bool {
 	c.rawCalled = true
 	c.rawErr = c.writeFD(int(fd), c.rawBuf, c.rawDeadline)
 	c.wmu.Unlock()
-	return c.rawErr != nil || c.fr.Buffered() > 0
+	return c.rawErr != nil || c.fr.Buffered() > 0 || (c.rawPeek && readable(int(fd)))
+}
+
+// rawIdle is how long a connection may sit between requests before
+// writeThenRead looks for an end of stream the poller no longer reports.
+const rawIdle = time.Millisecond
+
+// readable says whether a read on fd would not block: bytes, or the end of
+// the stream, are waiting.
+func readable(fd int) bool {
+	var b [1]byte
+	for {
+		n, _, err := syscall.Recvfrom(fd, b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return false
+		}
+		return n > 0 || err != nil || n == 0 // data, an error, or the end of the stream
+	}
 }
 
 // writeFD writes b with write(2) on the socket; what the socket buffer
