@@ -66,3 +66,52 @@ func TestAHalfClosedConnectionFailsTheNextCallAtOnce(t *testing.T) {
 	l.Close()
 	<-done
 }
+
+// The HTTP/1.1 path: a server that closes a keep-alive connection while it
+// sits idle (here: the relay half-closes it) must not cost the next call
+// its timeout: the close is seen at once and the call goes out on a fresh
+// connection.
+func TestAnIdleHTTPConnectionClosedByTheServerIsReplacedAtOnce(t *testing.T) {
+	srv := mcptest.StartServer(t, mcptest.Options{Transport: mcptest.TransportHTTP, InProcess: true})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var first atomic.Pointer[net.TCPConn]
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", srv.Addr())
+			if err != nil {
+				c.Close()
+				return
+			}
+			first.CompareAndSwap(nil, s.(*net.TCPConn))
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.(*net.TCPConn).CloseWrite() }()
+		}
+	}()
+	tgt, err := client.ParseTarget("http://"+l.Addr().String()+"/mcp", client.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := tgt.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	req := client.Request{Method: "tools/call", Name: "echo", Params: []byte(`{"name":"echo","arguments":{"message":"x"}}`)}
+	if r := sess.Call(context.Background(), req); r.Outcome != client.OK {
+		t.Fatalf("first call: %v %v", r.Outcome, r.Err)
+	}
+	first.Load().Close() // the server side of the first connection goes away
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	if r := sess.Call(context.Background(), req); r.Outcome != client.OK || time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("after the server closed the idle connection: %v (%v) in %v; want an answer on a fresh connection at once", r.Outcome, r.Err, time.Since(start))
+	}
+}

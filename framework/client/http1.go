@@ -117,6 +117,8 @@ type h1Conn struct {
 	// writeThenWait's callback state (see streamConn.rawFn).
 	rawFn       func(fd uintptr) bool
 	rawCalled   bool
+	rawPeek     bool      // the connection was idle: look for an end of stream (see streamConn.writeThenRead)
+	rawLast     time.Time // when the last writeThenWait wrote
 	rawBuf      []byte
 	rawDeadline time.Time
 	rawErr      error
@@ -305,10 +307,14 @@ func (c *h1Conn) writeThenWait(b []byte, deadline time.Time) error {
 	if c.raw == nil || c.br.Buffered() > 0 {
 		return c.writeAll(b, deadline)
 	}
-	if now := time.Now(); c.rdl.Before(now) {
+	now := time.Now()
+	if c.rdl.Before(now) {
 		_ = c.c.SetReadDeadline(deadline)
 		c.rdl = deadline
 	}
+	// A server that closed this keep-alive connection while it sat idle
+	// sent its FIN before the poller's readiness was cleared: look for it.
+	c.rawPeek, c.rawLast = now.Sub(c.rawLast) > rawIdle, now
 	c.rawCalled, c.rawBuf, c.rawDeadline, c.rawErr = false, b, deadline, nil
 	_ = c.raw.Read(c.rawFn)
 	werr := c.rawErr
@@ -340,7 +346,7 @@ func (c *h1Conn) rawStep(fd uintptr) bool {
 		}
 		b = b[n:]
 	}
-	return false
+	return c.rawPeek && readable(int(fd))
 }
 
 func (c *h1Conn) writeAll(b []byte, deadline time.Time) error {
