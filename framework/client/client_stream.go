@@ -37,9 +37,9 @@ type StreamSession struct {
 	reconnects atomic.Int64
 	// reconnectTries counts every reconnect attempt, failed ones too.
 	reconnectTries atomic.Int64
-	stats      connStats
-	stderr     *tailbuf.Buffer // stdio only
-	onClose    func()          // called once by the first Close (stdio: frees a process slot)
+	stats          connStats
+	stderr         *tailbuf.Buffer // stdio only
+	onClose        func()          // called once by the first Close (stdio: frees a process slot)
 }
 
 // streamState is one established connection and what its handshake found.

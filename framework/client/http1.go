@@ -112,8 +112,8 @@ func (p *h1Pool) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) 
 
 // h1Conn is one persistent connection; it serves one request at a time.
 type h1Conn struct {
-	c    net.Conn
-	raw  syscall.RawConn // the request is written from inside the poller's read (see streamConn.writeThenRead)
+	c   net.Conn
+	raw syscall.RawConn // the request is written from inside the poller's read (see streamConn.writeThenRead)
 	// writeThenWait's callback state (see streamConn.rawFn).
 	rawFn       func(fd uintptr) bool
 	rawCalled   bool
@@ -122,13 +122,13 @@ type h1Conn struct {
 	rawBuf      []byte
 	rawDeadline time.Time
 	rawErr      error
-	br   *bufio.Reader
-	wbuf []byte
-	rdl  time.Time // read deadline armed now
-	wdl  time.Time // write deadline armed now
-	hook atomic.Pointer[ctxHook]
-	body h1Body
-	used bool // served a request before (a failure may be a stale keep-alive)
+	br          *bufio.Reader
+	wbuf        []byte
+	rdl         time.Time // read deadline armed now
+	wdl         time.Time // write deadline armed now
+	hook        atomic.Pointer[ctxHook]
+	body        h1Body
+	used        bool // served a request before (a failure may be a stale keep-alive)
 }
 
 func (c *h1Conn) close() {

@@ -48,7 +48,7 @@ type HTTPSession struct {
 	reconnects atomic.Int64
 	// reconnectTries counts every re-initialisation attempt, failed ones too.
 	reconnectTries atomic.Int64
-	stats      connStats
+	stats          connStats
 }
 
 var (
