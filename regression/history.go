@@ -67,6 +67,9 @@ func CompareHistory(cfg Config, gate GateConfig, history, current []Samples) (Re
 		h, ok := hist[cur.Metric.Name]
 		cmp := Comparison{Metric: cur.Metric, P: math.NaN(), Q: math.NaN(), Z: math.NaN(), Delta: math.NaN(), Ratio: math.NaN(), Worse: math.NaN()}
 		cmp.New = Summary{N: len(cur.Values), Center: math.NaN(), CI: Interval{Lo: math.Inf(-1), Hi: math.Inf(1)}}
+		if len(cur.Values) > 0 {
+			cmp.New.Center = Median(cur.Values)
+		}
 		switch {
 		case !ok:
 			cmp.Reason = "metric missing from the baseline"
@@ -79,8 +82,7 @@ func CompareHistory(cfg Config, gate GateConfig, history, current []Samples) (Re
 			rep.Comparisons = append(rep.Comparisons, cmp)
 			continue
 		}
-		x := Median(cur.Values)
-		cmp.New.Center = x
+		x := cmp.New.Center
 		g, err := Gate(h.Values, x, cur.Metric.Direction, gate)
 		if err != nil {
 			return Report{}, fmt.Errorf("metric %q: %w", cur.Metric.Name, err)

@@ -129,13 +129,13 @@ func (s *Suite) run(m *testing.M) int {
 	}
 
 	code := m.Run()
+	code = s.applyBaseline(code, ctx.Err() != nil)
 
 	if ctx.Err() != nil {
 		s.builder.Warn(s.name, "interrupted by a signal: the runs stopped early and in-flight requests were counted as cancelled")
 	}
 	stopSignals()
 	<-restored
-	code = s.applyBaseline(code, ctx.Err() != nil)
 	if err := s.writeReports(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: writing reports: %v\n", s.name, err)
 		if code == 0 {
