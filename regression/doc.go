@@ -48,6 +48,14 @@
 // weakest until every change point has p <= 0.001; deterministic (no
 // permutations), minimum segment 6.
 //
+// One run against stored runs (a suite's -baseline DIR, or
+// `mcpstress-regress compare OLD... -- report.json`) is CompareHistory:
+// Gate per metric made two-sided, Holm across the metrics, Compare's
+// verdicts and severity, so WriteTable prints it; fewer than 10 stored
+// runs of a metric is Inconclusive. SampleSet collects runs (report.json
+// trees via package report, bench.txt via ReadBench) keyed MetricKey,
+// "suite/test/metric".
+//
 // # Anomalies, trends, smoothing and why there is no ARIMA
 //
 // IQROutliers (Tukey fences on type-7 quartiles, n >= 8) and MADOutliers flag
