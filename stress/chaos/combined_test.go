@@ -109,7 +109,7 @@ func TestChaosCombinedFailures(t *testing.T) {
 		}
 		kinds = append(kinds, measure(t, f, r, ev, until))
 	}
-	record(tr, f, r, append([]chaos.Impact{im}, kinds...), "combined failures (the first row is the whole storm)")
+	record(tr, f, r, append([]chaos.Impact{im, after}, kinds...), "combined failures (the first row is the whole storm, from the first injection to the last heal; the second is from the last heal on; then each injection)")
 	tr.KeyMetric("recovery_after_last_heal_s", "s", rec.Measured, report.BetterLower)
 	tr.Metric("time_to_detect_s", "s", im.TimeToDetect.Seconds(), report.BetterLower)
 	tr.Metric("storm_s", "s", last.Sub(first).Seconds(), "")

@@ -66,7 +66,7 @@ func TestChaosClientDisconnections(t *testing.T) {
 func TestChaosReconnectCheckFailsWithoutReconnect(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
-	f.fault, f.recovery = min(f.fault, f.disconnectEvery), min(f.recovery, 4*f.window)
+	f.fault, f.recovery = min(f.fault, f.disconnectEvery, 3*f.window), min(f.recovery, 4*f.window)
 	e := setup(t, tr, envOptions{proxy: true, alwaysOwn: true})
 	r, _ := disconnections(t, tr, f, e, "reconnect-disabled", client.Backoff{Disabled: true}, 1)
 	rc := judge.Reconnected(r.sum.Reconnects, conns(r.events), r.liveAtEnd, f.sessions)

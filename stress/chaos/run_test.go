@@ -371,13 +371,17 @@ func runContext(t *testing.T) (context.Context, context.CancelFunc) {
 // next injection, or the end).
 func measure(t *testing.T, f figures, r *result, ev chaos.FaultEvent, until time.Time) chaos.Impact {
 	t.Helper()
-	// The points of the load only: the last interval of the graceful stop
-	// has no new requests, and would read as a collapse.
+	// The whole points of the load only: the intervals of the graceful stop
+	// have no new requests, and a partial one's rate is noise; either would
+	// read as a collapse.
 	loadEnd := r.sum.Start.Add(r.sum.LoadDuration + f.interval/2)
 	var pts []chaos.RatePoint
 	for _, p := range r.pts {
 		if p.End.After(loadEnd) {
 			break
+		}
+		if p.End.Sub(p.Start) < f.interval/2 {
+			continue // a partial interval (the load's last): its rate is noise
 		}
 		ref := !p.Start.Before(r.sum.Start.Add(f.warmup)) && !p.End.After(r.faultStart)
 		watched := p.End.After(ev.At) && (until.IsZero() || !p.Start.After(until))
