@@ -16,8 +16,9 @@ vet:
 unit:
 	$(GO) test -count=1 -timeout 15m ./...
 
+## stress: one suite package at a time (-p 1): each loads both cores, and two at once would measure each other
 stress:
-	STRESS_TEST_MODE=$(MODE) $(GO) test -count=1 -tags stress -timeout 30m ./stress/...
+	STRESS_TEST_MODE=$(MODE) $(GO) test -count=1 -p 1 -tags stress -timeout 30m ./stress/...
 
 ## race: the packages with concurrency under the race detector
 race:
@@ -48,7 +49,7 @@ demo:
 	@test -n "$(strip $(DEMO_SUITES))" || { echo "demo: no suite package under stress/"; exit 1; }
 	@mkdir -p reports
 	@echo "suites: $(patsubst github.com/mcpstress/mcpstress/%,%,$(DEMO_SUITES)) (mode $(DEMO_MODE))"
-	@STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -tags stress -timeout 60m -v $(DEMO_SUITES) 2>&1 | tee reports/demo.log | grep -E '^(FAIL|ok)[[:space:]]|^reports written to '; \
+	@STRESS_TEST_MODE=$(DEMO_MODE) $(GO) test -count=1 -p 1 -tags stress -timeout 120m -v $(DEMO_SUITES) 2>&1 | tee reports/demo.log | grep -E '^(FAIL|ok)[[:space:]]|^reports written to '; \
 	status=$${PIPESTATUS[0]}; \
 	echo; echo "full log: reports/demo.log"; \
 	mapfile -t dirs < <(sed -n 's/^reports written to //p' reports/demo.log); \

@@ -160,6 +160,15 @@ func (t *T) Curve(c report.Curve) {
 	t.node.Curves = append(t.node.Curves, c)
 }
 
+// Child adds a subtest node (for example one per orchestrator step).
+func (t *T) Child(n *report.Node) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := *n
+	c.Kind = report.KindSubtest
+	t.node.Children = append(t.node.Children, &c)
+}
+
 // Table adds a table to the test's node.
 func (t *T) Table(tab report.Table) {
 	t.mu.Lock()
