@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework/client"
@@ -159,6 +160,10 @@ func (r *Result) Merge(o *Result) error {
 	if r.Model != o.Model {
 		errs = append(errs, fmt.Errorf("model %q vs %q", r.Model, o.Model))
 	}
+	if a, b := planOf(r.Description), planOf(o.Description); a != "" && b != "" && a != b {
+		// The slices ran different plans (a rate each derived alone).
+		errs = append(errs, fmt.Errorf("plans differ: %q vs %q", r.Description, o.Description))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", ErrMergeMismatch, err)
 	}
@@ -226,6 +231,20 @@ func (r *Result) Merge(o *Result) error {
 		r.ServerStderr += o.ServerStderr
 	}
 	return nil
+}
+
+// planOf is a run's description without its target (slices may measure
+// their own servers, as a per-machine ceiling does).
+func planOf(desc string) string {
+	i := strings.Index(desc, " against ")
+	if i < 0 {
+		return desc
+	}
+	j := strings.Index(desc[i:], "; ")
+	if j < 0 {
+		return desc[:i]
+	}
+	return desc[:i] + desc[i+j:]
 }
 
 // mergeSets adds b into a copy of a (either may be empty).

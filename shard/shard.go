@@ -18,9 +18,11 @@
 package shard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -104,5 +106,69 @@ func (s Shard) Env() []string {
 		ShardEnv + "=" + s.Slice.String(),
 		EpochEnv + "=" + s.Epoch.UTC().Format(time.RFC3339Nano),
 		DirEnv + "=" + s.Dir,
+	}
+}
+
+// ScenarioEpoch is when the shards start scenario's load. The first
+// scenario a process runs starts at the run's epoch (MCPSTRESS_EPOCH); a
+// test that runs several (a ceiling, then the load) needs one instant per
+// scenario too: the first shard to reach it writes <scenario>.epoch in the
+// shared directory, a start allowance from now (never before the run's
+// epoch), and every other shard reads it. The directory must be shared
+// (a ReadWriteMany volume, one machine's disk); shards on machines that
+// share none align only their first scenario.
+func (s Shard) ScenarioEpoch(scenario string, allowance time.Duration) (time.Time, error) {
+	path := filepath.Join(s.Dir, Base(scenario, framework.Slice{Index: 0, Count: s.Slice.Count})+".epoch")
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return time.Time{}, err
+	}
+	at := time.Now().Add(allowance)
+	if at.Before(s.Epoch) {
+		at = s.Epoch
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		_, werr := f.WriteString(at.UTC().Format(time.RFC3339Nano))
+		cerr := f.Close()
+		return at, errors.Join(werr, cerr)
+	}
+	if !errors.Is(err, os.ErrExist) {
+		return time.Time{}, err
+	}
+	// Another shard created it: wait for its content (written at once).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, rerr := os.ReadFile(path)
+		if rerr == nil && len(b) > 0 {
+			return time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("shard: %s stayed empty", path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// WaitMerged waits (up to timeout) until every slice of scenario has
+// written its result in dir and returns them merged: for a shard whose
+// next step depends on the whole run (a level's rate set from the whole
+// ceiling), which every shard then computes alike.
+func WaitMerged(ctx context.Context, dir, scenario string, count int, timeout time.Duration) (*framework.Result, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		groups, _ := Read(dir)
+		for _, g := range groups {
+			if g.Scenario == scenario && len(g.Parts) == count && g.Count == count {
+				return g.Merge(dir)
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("shard: not every one of %d slices of %q wrote its result in %s within %v (a shared MCPSTRESS_SHARD_DIR is needed)", count, scenario, dir, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }

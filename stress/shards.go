@@ -369,3 +369,25 @@ func shardErrors(shards []*localShard) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// Whole is sum when it is a whole run; for one slice of a sharded run (a
+// process given the shard environment) it waits for every slice's result
+// in the shared shard directory and returns their merge, so that what a
+// test derives from it (a rate from a ceiling) is the same in every shard.
+func Whole(tb testing.TB, sum *framework.Summary) *framework.Summary {
+	tb.Helper()
+	if sum == nil || sum.Slice.Whole() {
+		return sum
+	}
+	sh, _, err := shard.FromEnv()
+	if err != nil {
+		tb.Fatalf("stress: %v", err)
+	}
+	cfg := framework.Config{}.WithDefaults()
+	merged, err := shard.WaitMerged(context.Background(), sh.Dir, sum.Scenario, sh.Slice.Count, sum.LoadDuration+2*cfg.MessageTimeout+time.Minute)
+	if err != nil {
+		tb.Fatalf("stress: %v", err)
+	}
+	ths, _ := framework.ParseThresholds(merged.ThresholdExprs)
+	return framework.Summarize(merged, ths)
+}

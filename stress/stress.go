@@ -157,7 +157,11 @@ func RunWith(tb testing.TB, target string, sc framework.Scenario, opts Options) 
 		},
 	}
 	if sharded {
-		ropts.Slice, ropts.Epoch = sh.Slice, sh.Epoch
+		epoch, err := sh.ScenarioEpoch(sc.Name, startAllowance(sc, 1))
+		if err != nil {
+			tb.Fatalf("stress: shard %s: %v", sh.Slice, err)
+		}
+		ropts.Slice, ropts.Epoch = sh.Slice, epoch
 	}
 	var sum *framework.Summary
 	if opts.Shards > 1 {

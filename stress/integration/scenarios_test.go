@@ -198,6 +198,7 @@ func sustainedLoad(ctx context.Context, tb *stepTB, f figures) (*report.Node, er
 	clients, servers, _ := f.layout(l.Sessions)
 	ceil := stress.Ceiling{Name: "integration/sustained/ceiling", Sessions: l.Sessions, Clients: clients, Servers: servers,
 		Duration: min(f.load, 5*time.Second), Interval: 250 * time.Millisecond, Context: ctx}.Measure(tb)
+	ceil = stress.Whole(tb, ceil)
 	offered := math.Min(seed, math.Floor(f.ceilingFraction*ceil.AchievedRate))
 	max := f.target(tb, "sustained_load")["error_rate_max"]
 	sum := f.run(ctx, tb, framework.Scenario{Name: "integration/sustained", Sessions: l.Sessions, Rate: offered, Duration: f.load, Pipeline: 4,

@@ -111,6 +111,7 @@ func runLevel(t *testing.T, f figures, l profile.Level) *levelResult {
 			l.Name, l.Sessions, lr.Clients, lr.Servers, f.ceilingFor, f.LevelDuration.D())
 		lr.Ceiling = stress.Ceiling{Name: "scale/" + l.Name + "/ceiling", Sessions: l.Sessions, Clients: lr.Clients, Servers: lr.Servers,
 			Duration: f.ceilingFor, Interval: f.interval(), Context: suite.Context()}.Measure(tb)
+		lr.Ceiling = stress.Whole(tb, lr.Ceiling) // a shard sets its rate from the whole ceiling, as every shard does
 		lr.CeilingRate = lr.Ceiling.AchievedRate
 		lr.Offered = l.Rate
 		if limit := f.ceilingFraction * lr.CeilingRate; l.Rate > limit {

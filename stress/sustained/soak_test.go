@@ -130,6 +130,7 @@ func runSoak(t *testing.T, f figures) *soak {
 		s.Clients, s.Servers = stress.Layout(l.Sessions, f.perClient, f.perServer)
 		ceil := stress.Ceiling{Name: "sustained/ceiling", Sessions: l.Sessions, Clients: s.Clients, Servers: s.Servers,
 			Duration: f.ceilingFor, Interval: f.interval(), Context: suite.Context()}.Measure(tb)
+		ceil = stress.Whole(tb, ceil) // a shard sets its rate from the whole ceiling, as every shard does
 		s.CeilingRate, s.Offered = ceil.AchievedRate, l.Rate
 		if limit := f.ceilingFraction * s.CeilingRate; l.Rate > limit {
 			s.Offered, s.SeedBeyond = math.Max(1, math.Floor(limit)), true
