@@ -171,7 +171,9 @@ type Group struct {
 }
 
 // Complete reports whether every slice is there and finished.
-func (g Group) Complete() bool { return len(g.Missing) == 0 && len(g.Unfinished) == 0 && len(g.Problems) == 0 }
+func (g Group) Complete() bool {
+	return len(g.Missing) == 0 && len(g.Unfinished) == 0 && len(g.Problems) == 0
+}
 
 // Read collects the shard results in dir, grouped by scenario, and notes
 // every slice that is missing or did not finish. It fails only when dir
