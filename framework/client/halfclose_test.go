@@ -37,8 +37,7 @@ func TestAHalfClosedConnectionFailsTheNextCallAtOnce(t *testing.T) {
 			return
 		}
 		up.Store(s.(*net.TCPConn))
-		go io.Copy(io.Discard, c)     // our writes keep going somewhere
-		go func() { io.Copy(s, c) }() // (until the upstream is gone)
+		go func() { io.Copy(s, c) }() // our writes go upstream (into the socket buffer once it is gone)
 		io.Copy(c, s)                 // until the upstream ends
 		c.(*net.TCPConn).CloseWrite() // then FIN to the client
 		<-time.After(3 * time.Second)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,7 +258,9 @@ func (s *HTTPSession) ctxOutcome(ctx context.Context, deadline time.Time, err er
 	switch {
 	case ctx.Err() != nil:
 		return Response{Outcome: Cancelled, Err: ctx.Err()}
-	case !time.Now().Before(deadline):
+	case !time.Now().Before(deadline), errors.Is(err, os.ErrDeadlineExceeded):
+		// A deadline of ours passed (the poller's clock may run a hair
+		// ahead of time.Now): no answer in time, not a lost connection.
 		return Response{Outcome: Timeout, Err: ErrTimeout}
 	}
 	return Response{Outcome: TransportError, Err: err}
