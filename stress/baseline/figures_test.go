@@ -12,6 +12,7 @@ import (
 	"github.com/mcpstress/mcpstress/framework/profile"
 	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/report"
+	"github.com/mcpstress/mcpstress/stress"
 	"github.com/mcpstress/mcpstress/verdict"
 )
 
@@ -33,28 +34,6 @@ type figures struct {
 	distributionAlpha float64       // criteria distribution_p_min
 }
 
-// criterion reads a named number from the profile; a missing one fails the
-// test (criteria are data, never defaults made up here).
-func criterion(tb testing.TB, p *profile.Profile, key string) float64 {
-	tb.Helper()
-	v, ok := p.Criteria[key]
-	if !ok {
-		tb.Fatalf("testdata/profiles/baseline.json: criteria.%s is missing", key)
-	}
-	return v
-}
-
-// phase reads a named phase of the mode from the profile; a missing one
-// fails the test, as a missing criterion does.
-func phase(tb testing.TB, pl profile.Plan, name string) time.Duration {
-	tb.Helper()
-	d, ok := pl.LookupPhase(name)
-	if !ok {
-		tb.Fatalf("testdata/profiles/baseline.json: modes.%s.phases.%s is missing", pl.Mode, name)
-	}
-	return d
-}
-
 func loadFigures(tb testing.TB) figures {
 	tb.Helper()
 	pl := suite.Plan(tb)
@@ -63,20 +42,20 @@ func loadFigures(tb testing.TB) figures {
 		tb.Fatalf("baseline profile: want one level in mode %s, got %d", pl.Mode, len(levels))
 	}
 	p := figures{Plan: pl, level: levels[0]}
-	p.warmup = phase(tb, pl, "warmup")
-	p.memoryWindow = phase(tb, pl, "memory_window")
+	p.warmup = stress.Phase(tb, pl, "warmup")
+	p.memoryWindow = stress.Phase(tb, pl, "memory_window")
 	// The reference server's RSS climbs for the first ~9 s of baseline load
 	// and is flat after (measured: 21.5 MB at 1 s, 25.1 MB at 10 s, ±0.3 MB
 	// to 40 s), so the profile's memory_warmup (10 s) is the load before the
 	// trend is fitted: a slope fitted on the warm-up would be extrapolated
 	// from allocation, not from a leak.
-	p.memoryWarmup = phase(tb, pl, "memory_warmup")
-	p.recoveryWindow = phase(tb, pl, "recovery_window")
-	p.memoryGrowthMaxMB = criterion(tb, pl.Profile, "memory_growth_mb_max")
-	p.memoryHorizon = time.Duration(criterion(tb, pl.Profile, "memory_growth_window_s") * float64(time.Second))
-	p.memoryMaxMB = criterion(tb, pl.Profile, "memory_mb_max")
-	p.recoveryMax = time.Duration(criterion(tb, pl.Profile, "recovery_s_max") * float64(time.Second))
-	p.distributionAlpha = criterion(tb, pl.Profile, "distribution_p_min")
+	p.memoryWarmup = stress.Phase(tb, pl, "memory_warmup")
+	p.recoveryWindow = stress.Phase(tb, pl, "recovery_window")
+	p.memoryGrowthMaxMB = stress.Criterion(tb, pl.Profile, "memory_growth_mb_max")
+	p.memoryHorizon = time.Duration(stress.Criterion(tb, pl.Profile, "memory_growth_window_s") * float64(time.Second))
+	p.memoryMaxMB = stress.Criterion(tb, pl.Profile, "memory_mb_max")
+	p.recoveryMax = time.Duration(stress.Criterion(tb, pl.Profile, "recovery_s_max") * float64(time.Second))
+	p.distributionAlpha = stress.Criterion(tb, pl.Profile, "distribution_p_min")
 	if p.distributionAlpha <= 0 || p.distributionAlpha >= 1 {
 		tb.Fatalf("testdata/profiles/baseline.json: criteria.distribution_p_min %v is not in (0, 1)", p.distributionAlpha)
 	}

@@ -43,7 +43,7 @@ func TestFrameworkStartupAndShutdown(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
 	o := overheads(t)
-	max := time.Duration(criterion(t, f.Profile, "startup_ms_max")) * time.Millisecond
+	max := time.Duration(stress.Criterion(t, f.Profile, "startup_ms_max")) * time.Millisecond
 	tr.KeyMetric("startup_ms", "ms", float64(o.Startup)/1e6, report.BetterLower)
 	tr.Check(verdict.Check{Expr: fmt.Sprintf("framework startup < %v (the seed's claim)", max), Metric: "startup", Unit: "ms",
 		Measured: float64(o.Startup) / 1e6, Pass: o.Startup > 0 && o.Startup < max, Detail: "NewPlan of the eight scenarios to the first step running"})

@@ -33,15 +33,6 @@ type figures struct {
 	perSource                  int
 }
 
-func criterion(tb testing.TB, p *profile.Profile, key string) float64 {
-	tb.Helper()
-	v, ok := p.Criteria[key]
-	if !ok {
-		tb.Fatalf("testdata/profiles/integration.json: criteria.%s is missing", key)
-	}
-	return v
-}
-
 func loadFigures(tb testing.TB) figures {
 	tb.Helper()
 	pl := suite.Plan(tb)
@@ -53,10 +44,10 @@ func loadFigures(tb testing.TB) figures {
 		}
 		*d = v
 	}
-	f.ceilingFraction = criterion(tb, pl.Profile, "ceiling_fraction")
-	f.perClient = int(criterion(tb, pl.Profile, "sessions_per_client_process"))
-	f.perServer = int(criterion(tb, pl.Profile, "sessions_per_server_process"))
-	f.perSource = int(criterion(tb, pl.Profile, "sessions_per_source_address"))
+	f.ceilingFraction = stress.Criterion(tb, pl.Profile, "ceiling_fraction")
+	f.perClient = int(stress.Criterion(tb, pl.Profile, "sessions_per_client_process"))
+	f.perServer = int(stress.Criterion(tb, pl.Profile, "sessions_per_server_process"))
+	f.perSource = int(stress.Criterion(tb, pl.Profile, "sessions_per_source_address"))
 	return f
 }
 
@@ -543,8 +534,8 @@ func TestFullFrameworkAtScale(t *testing.T) {
 	passed := res.Count(orchestrator.Passed)
 	rel := float64(passed) / float64(len(res.Steps))
 	tr.KeyMetric("framework_reliability", "%", 100*rel, report.BetterHigher)
-	tr.Check(verdict.Check{Expr: fmt.Sprintf("framework reliability >= %g%% (steps passed)", 100*criterion(t, f.Profile, "framework_reliability_min")),
-		Metric: "framework_reliability", Unit: "%", Measured: 100 * rel, Pass: rel >= criterion(t, f.Profile, "framework_reliability_min")})
+	tr.Check(verdict.Check{Expr: fmt.Sprintf("framework reliability >= %g%% (steps passed)", 100*stress.Criterion(t, f.Profile, "framework_reliability_min")),
+		Metric: "framework_reliability", Unit: "%", Measured: 100 * rel, Pass: rel >= stress.Criterion(t, f.Profile, "framework_reliability_min")})
 }
 
 // TestComplete100KIntegration holds the mode's largest level (100,000

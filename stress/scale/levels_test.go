@@ -29,24 +29,15 @@ type figures struct {
 	scalingFactor   float64       // criteria scaling_factor_throughput (the seed's 100×)
 }
 
-func criterion(tb testing.TB, p *profile.Profile, key string) float64 {
-	tb.Helper()
-	v, ok := p.Criteria[key]
-	if !ok {
-		tb.Fatalf("testdata/profiles/scale.json: criteria.%s is missing", key)
-	}
-	return v
-}
-
 func loadFigures(tb testing.TB) figures {
 	tb.Helper()
 	pl := suite.Plan(tb)
 	f := figures{Plan: pl}
-	f.minFraction = criterion(tb, pl.Profile, "min_throughput_fraction")
-	f.ceilingFraction = criterion(tb, pl.Profile, "ceiling_fraction")
-	f.perClient = int(criterion(tb, pl.Profile, "sessions_per_client_process"))
-	f.perServer = int(criterion(tb, pl.Profile, "sessions_per_server_process"))
-	f.scalingFactor = criterion(tb, pl.Profile, "scaling_factor_throughput")
+	f.minFraction = stress.Criterion(tb, pl.Profile, "min_throughput_fraction")
+	f.ceilingFraction = stress.Criterion(tb, pl.Profile, "ceiling_fraction")
+	f.perClient = int(stress.Criterion(tb, pl.Profile, "sessions_per_client_process"))
+	f.perServer = int(stress.Criterion(tb, pl.Profile, "sessions_per_server_process"))
+	f.scalingFactor = stress.Criterion(tb, pl.Profile, "scaling_factor_throughput")
 	d, ok := pl.LookupPhase("ceiling")
 	if !ok {
 		tb.Fatalf("testdata/profiles/scale.json: modes.%s.phases.ceiling is missing", pl.Mode)

@@ -43,24 +43,6 @@ type figures struct {
 	quickGOGC       float64 // quick_server_gogc
 }
 
-func criterion(tb testing.TB, p *profile.Profile, key string) float64 {
-	tb.Helper()
-	v, ok := p.Criteria[key]
-	if !ok {
-		tb.Fatalf("testdata/profiles/sustained.json: criteria.%s is missing", key)
-	}
-	return v
-}
-
-func phase(tb testing.TB, pl profile.Plan, name string) time.Duration {
-	tb.Helper()
-	d, ok := pl.LookupPhase(name)
-	if !ok {
-		tb.Fatalf("testdata/profiles/sustained.json: modes.%s.phases.%s is missing", pl.Mode, name)
-	}
-	return d
-}
-
 func loadFigures(tb testing.TB) figures {
 	tb.Helper()
 	pl := suite.Plan(tb)
@@ -70,18 +52,18 @@ func loadFigures(tb testing.TB) figures {
 	}
 	p := pl.Profile
 	return figures{Plan: pl, level: levels[0],
-		warmup: phase(tb, pl, "warmup"), snapshot: phase(tb, pl, "snapshot"), ceilingFor: phase(tb, pl, "ceiling"),
-		ceilingFraction: criterion(tb, p, "ceiling_fraction"),
-		perClient:       int(criterion(tb, p, "sessions_per_client_process")),
-		perServer:       int(criterion(tb, p, "sessions_per_server_process")),
-		memPerHour:      criterion(tb, p, "memory_growth_mb_per_hour_after_warmup"),
-		mem24h:          criterion(tb, p, "memory_growth_mb_max_24h"),
-		clientPerHour:   criterion(tb, p, "client_memory_growth_mb_per_hour_max"),
-		errorMax:        criterion(tb, p, "error_rate_max"),
-		p95Variation:    time.Duration(criterion(tb, p, "p95_variation_ms_max") * float64(time.Millisecond)),
-		trendAlpha:      criterion(tb, p, "trend_alpha"),
-		leakFactor:      criterion(tb, p, "leak_control_factor"),
-		quickGOGC:       criterion(tb, p, "quick_server_gogc"),
+		warmup: stress.Phase(tb, pl, "warmup"), snapshot: stress.Phase(tb, pl, "snapshot"), ceilingFor: stress.Phase(tb, pl, "ceiling"),
+		ceilingFraction: stress.Criterion(tb, p, "ceiling_fraction"),
+		perClient:       int(stress.Criterion(tb, p, "sessions_per_client_process")),
+		perServer:       int(stress.Criterion(tb, p, "sessions_per_server_process")),
+		memPerHour:      stress.Criterion(tb, p, "memory_growth_mb_per_hour_after_warmup"),
+		mem24h:          stress.Criterion(tb, p, "memory_growth_mb_max_24h"),
+		clientPerHour:   stress.Criterion(tb, p, "client_memory_growth_mb_per_hour_max"),
+		errorMax:        stress.Criterion(tb, p, "error_rate_max"),
+		p95Variation:    time.Duration(stress.Criterion(tb, p, "p95_variation_ms_max") * float64(time.Millisecond)),
+		trendAlpha:      stress.Criterion(tb, p, "trend_alpha"),
+		leakFactor:      stress.Criterion(tb, p, "leak_control_factor"),
+		quickGOGC:       stress.Criterion(tb, p, "quick_server_gogc"),
 	}
 }
 
