@@ -32,6 +32,7 @@ var policy = map[string]struct {
 	"internal/tailbuf":      {leaf: true},
 	"internal/modroot":      {leaf: true},
 	"internal/atomicfile":   {leaf: true},
+	"internal/loopbacktest": {leaf: true, why: "the loopback TCP server of tests"},
 	"shard":                 {allow: []string{"framework", "internal/atomicfile"}, why: "the files and environment of a run split across processes; no report, no suite"},
 	"framework/client":      {allow: []string{"wire", "internal/tailbuf"}, why: "the MCP client knows nothing of the engine"},
 	"framework":             {allow: []string{"framework/client", "wire", "internal/tailbuf", "verdict"}, why: "the engine drives sessions; it knows no profile, report or suite"},

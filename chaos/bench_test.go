@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpstress/mcpstress/internal/loopbacktest"
 )
 
 // closedLoop runs sessions connections to addr, each sending a 100-byte
@@ -98,64 +100,30 @@ func BenchmarkProxyCost(b *testing.B) {
 // startJSONEcho answers each line with a JSON-RPC result holding it,
 // padded to the line's length so the client reads a fixed size.
 func startJSONEcho(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	return loopbacktest.Serve(tb, func(c net.Conn) {
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadSlice('\n')
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					var req struct {
-						ID     any    `json:"id"`
-						Method string `json:"method"`
-					}
-					_ = json.Unmarshal(line, &req)
-					out, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": req.ID, "result": map[string]any{}})
-					resp := make([]byte, len(line))
-					for i := range resp {
-						resp[i] = ' '
-					}
-					copy(resp, out)
-					resp[len(resp)-1] = '\n'
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
+			var req struct {
+				ID     any    `json:"id"`
+				Method string `json:"method"`
+			}
+			_ = json.Unmarshal(line, &req)
+			out, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": req.ID, "result": map[string]any{}})
+			resp := make([]byte, len(line))
+			for i := range resp {
+				resp[i] = ' '
+			}
+			copy(resp, out)
+			resp[len(resp)-1] = '\n'
+			if _, err := c.Write(resp); err != nil {
+				return
+			}
 		}
-	}()
-	tb.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
 	})
-	return ln.Addr().String()
 }
 
 // startCopyProxy is the least a user-space TCP relay can do: io.Copy

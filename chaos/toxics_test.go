@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mcpstress/mcpstress/internal/loopbacktest"
 )
 
 // sink is a loopback server that reads every connection to its end and
@@ -29,56 +31,23 @@ type arrival struct {
 }
 
 func startSink(tb testing.TB) *sink {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := &sink{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	var cmu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	s := &sink{}
+	s.addr = loopbacktest.Serve(tb, func(c net.Conn) {
+		buf := make([]byte, 64<<10)
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf)
+			if n > 0 {
+				s.mu.Lock()
+				s.got = append(s.got, arrival{time.Now(), append([]byte(nil), buf[:n]...)})
+				s.mu.Unlock()
+			}
 			if err != nil {
+				s.mu.Lock()
+				s.ends = append(s.ends, time.Now())
+				s.mu.Unlock()
 				return
 			}
-			cmu.Lock()
-			conns = append(conns, c)
-			cmu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						s.mu.Lock()
-						s.got = append(s.got, arrival{time.Now(), append([]byte(nil), buf[:n]...)})
-						s.mu.Unlock()
-					}
-					if err != nil {
-						s.mu.Lock()
-						s.ends = append(s.ends, time.Now())
-						s.mu.Unlock()
-						_ = c.Close()
-						return
-					}
-				}
-			}()
 		}
-	}()
-	tb.Cleanup(func() {
-		_ = ln.Close()
-		cmu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		cmu.Unlock()
-		wg.Wait()
 	})
 	return s
 }

@@ -46,7 +46,7 @@ type ExecEnv struct {
 
 	rec       *Recorder
 	wl        *compiledWorkload
-	reqs      []client.Request        // wl.reqs marked Discard: the engine reads outcomes only
+	reqs      []client.Request       // wl.reqs marked Discard: the engine reads outcomes only
 	callers   []client.TimeoutCaller // per session; nil where the session is not one
 	onSample  func(op string, outcome client.Outcome, latency time.Duration)
 	scheduled atomic.Uint64

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mcpstress/mcpstress/framework/client"
+	"github.com/mcpstress/mcpstress/internal/loopbacktest"
 	"github.com/mcpstress/mcpstress/wire"
 )
 
@@ -18,53 +18,19 @@ import (
 // client sends with the same fuzzed bytes (plus a newline), at most
 // maxReplies times per connection, then closes it.
 func garbageServer(t testing.TB, reply []byte) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const maxReplies = 8
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	return loopbacktest.Serve(t, func(c net.Conn) {
+		r := bufio.NewReaderSize(c, 64<<10)
+		for range maxReplies {
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := r.ReadSlice('\n'); err != nil && err != bufio.ErrBufferFull {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r := bufio.NewReaderSize(c, 64<<10)
-				for range maxReplies {
-					c.SetDeadline(time.Now().Add(5 * time.Second))
-					if _, err := r.ReadSlice('\n'); err != nil && err != bufio.ErrBufferFull {
-						return
-					}
-					if _, err := c.Write(append(append([]byte(nil), reply...), '\n')); err != nil {
-						return
-					}
-				}
-			}()
+			if _, err := c.Write(append(append([]byte(nil), reply...), '\n')); err != nil {
+				return
+			}
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
 	})
-	return ln.Addr().String()
 }
 
 // FuzzClientAgainstGarbage: whatever bytes a server answers with, the lean
