@@ -24,7 +24,7 @@ stress:
 race:
 	$(GO) test -count=1 -race -timeout 20m ./framework/... ./mcptest/... ./wire/... ./report/... ./adapter/... ./stress/protocol/ ./stress/ ./chaos/... ./judge/ ./verdict/
 
-## bench: the wire and engine benchmarks; each system benchmark measures its raw ceiling in the same
+## bench: the wire, engine and chaos-proxy benchmarks; each system benchmark measures its raw ceiling in the same
 ## run and reports the ratio (b.ReportMetric). Servers run in their own processes. Output: bench.txt
 BENCH_WALL ?= 5s
 bench:
@@ -36,6 +36,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'EncodeAndClassify' -count 1 ./framework/client | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'HandleEcho' -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'Scan' -count 1 ./wire | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'ProxyCost' -benchtime 1x -count 1 ./chaos | tee -a bench.txt
 
 ## demo: every stress suite against the embedded reference server (quick mode by default, a few
 ## minutes; DEMO_MODE=demo for the seed's 10-minute runs). Prints only the package verdicts and the

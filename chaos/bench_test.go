@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpstress/mcpstress/framework/client"
 	"github.com/mcpstress/mcpstress/internal/loopbacktest"
+	"github.com/mcpstress/mcpstress/mcptest"
 )
 
 // closedLoop runs sessions connections to addr, each sending a 100-byte
@@ -69,13 +71,15 @@ func closedLoop(tb testing.TB, addr string, sessions int, d time.Duration) float
 // "raw" is a bare echo, the proxy's worst case: the server does nothing,
 // so the proxy's extra read and write per hop are half the work. "json"
 // is a server that decodes each line as JSON-RPC and encodes a response,
-// as an MCP server does at the least.
+// as an MCP server does at the least. "mcp" is what a chaos run sees: the
+// lean client calling echo on the reference server in its own process.
 func BenchmarkProxyCost(b *testing.B) {
 	const sessions, each = 150, 2 * time.Second
 	for _, srv := range []struct {
 		name  string
 		start func(testing.TB) string
-	}{{"raw", startEcho}, {"json", startJSONEcho}} {
+		loop  func(tb testing.TB, addr string, sessions int, d time.Duration) float64
+	}{{"raw", startEcho, closedLoop}, {"json", startJSONEcho, closedLoop}, {"mcp", startReference, mcpClosedLoop}} {
 		b.Run(srv.name, func(b *testing.B) {
 			addr := srv.start(b)
 			p := newProxy(b, addr)
@@ -83,9 +87,9 @@ func BenchmarkProxyCost(b *testing.B) {
 			var direct, proxied, copied float64
 			for range b.N {
 				for range 2 {
-					direct += closedLoop(b, addr, sessions, each)
-					proxied += closedLoop(b, p.Addr(), sessions, each)
-					copied += closedLoop(b, bare, sessions, each)
+					direct += srv.loop(b, addr, sessions, each)
+					proxied += srv.loop(b, p.Addr(), sessions, each)
+					copied += srv.loop(b, bare, sessions, each)
 				}
 			}
 			b.ReportMetric(direct/float64(2*b.N), "direct-rt/s")
@@ -95,6 +99,55 @@ func BenchmarkProxyCost(b *testing.B) {
 			b.ReportMetric(copied/direct, "iocopy-ratio")
 		})
 	}
+}
+
+// startReference starts the reference server in its own process, as a
+// chaos run has it.
+func startReference(tb testing.TB) string {
+	return mcptest.StartServer(tb, mcptest.Options{Transport: mcptest.TransportTCP}).Addr()
+}
+
+// mcpClosedLoop is closedLoop with MCP sessions of the lean client calling
+// the echo tool: initialized sessions, then round trips for d.
+func mcpClosedLoop(tb testing.TB, addr string, sessions int, d time.Duration) float64 {
+	tb.Helper()
+	tg, err := client.ParseTarget("tcp://"+addr, client.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ss := make([]client.Session, sessions)
+	for i := range ss {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ss[i], err = tg.Connect(ctx)
+		cancel()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	req := client.Request{Method: "tools/call", Name: "echo", Params: json.RawMessage(`{"name":"echo","arguments":{"message":"hello"}}`)}
+	var n, bad atomic.Int64
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	start := time.Now()
+	for _, s := range ss {
+		wg.Go(func() {
+			defer s.Close()
+			for ctx.Err() == nil {
+				switch r := s.Call(ctx, req); {
+				case r.Outcome == client.OK:
+					n.Add(1)
+				case ctx.Err() == nil:
+					bad.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if bad.Load() > 0 {
+		tb.Fatalf("%s: %d calls not OK", addr, bad.Load())
+	}
+	return float64(n.Load()) / time.Since(start).Seconds()
 }
 
 // startJSONEcho answers each line with a JSON-RPC result holding it,

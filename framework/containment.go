@@ -39,6 +39,13 @@ type Containment struct {
 	// BreakerOpen is how long the breaker stays open before one probe is
 	// let through; zero means 1 s.
 	BreakerOpen time.Duration `json:"breaker_open,omitempty"`
+	// AttemptTimeout, when set, is how long one attempt waits for its
+	// answer; the request timeout (the scenario's message timeout) then
+	// bounds all of a request's attempts together. A lost message is
+	// detected, and retried, after AttemptTimeout rather than after the
+	// whole request timeout. Zero: each attempt gets the whole request
+	// timeout.
+	AttemptTimeout time.Duration `json:"attempt_timeout,omitempty"`
 	// Seed makes the backoff jitter replay.
 	Seed uint64 `json:"seed,omitempty"`
 }
@@ -48,6 +55,9 @@ func (c Containment) Validate() error {
 	var errs []error
 	if c.Retries < 0 || c.Retries > 100 {
 		errs = append(errs, fmt.Errorf("containment: retries must be in [0, 100], got %d", c.Retries))
+	}
+	if c.AttemptTimeout < 0 {
+		errs = append(errs, fmt.Errorf("containment: attempt_timeout must be >= 0, got %v", c.AttemptTimeout))
 	}
 	if c.BreakerFailures < 0 || c.BreakerOpen < 0 {
 		errs = append(errs, errors.New("containment: breaker_failures and breaker_open must be >= 0"))
@@ -66,9 +76,14 @@ type ContainmentStats struct {
 	// the retries among them.
 	Attempts uint64 `json:"attempts"`
 	Retries  uint64 `json:"retries"`
+	// TimedOut counts the attempts that got no answer in time: each is a
+	// lost (or late) message the client detected.
+	TimedOut uint64 `json:"timed_out"`
 	// Recovered counts requests that failed at first and succeeded on a
-	// retry.
+	// retry; Exhausted the retried ones that failed on every attempt (an
+	// unrecovered loss).
 	Recovered uint64 `json:"recovered"`
+	Exhausted uint64 `json:"exhausted"`
 	// Rejected counts calls the open breaker failed at once (never sent);
 	// BreakerOpened how often it opened.
 	Rejected      uint64 `json:"rejected"`
@@ -85,6 +100,29 @@ func (s ContainmentStats) Amplification() float64 {
 	return float64(s.Attempts) / float64(first)
 }
 
+// add sums o into s (the parts of a merged run).
+func (s *ContainmentStats) add(o ContainmentStats) {
+	s.Attempts += o.Attempts
+	s.Retries += o.Retries
+	s.TimedOut += o.TimedOut
+	s.Recovered += o.Recovered
+	s.Exhausted += o.Exhausted
+	s.Rejected += o.Rejected
+	s.BreakerOpened += o.BreakerOpened
+}
+
+// Attempt is one attempt of a request under containment, as
+// RunOptions.OnAttempt sees it.
+type Attempt struct {
+	// N is the attempt's number: 0 for the first send, then 1, 2… for the
+	// retries.
+	N int
+	// Sent is when the attempt was written (zero if it never was); Ended
+	// when its outcome was known.
+	Sent, Ended time.Time
+	Outcome     client.Outcome
+}
+
 // ErrCircuitOpen is the error of a call the open breaker failed at once.
 var ErrCircuitOpen = errors.New("circuit breaker open: request not sent")
 
@@ -92,7 +130,10 @@ var ErrCircuitOpen = errors.New("circuit breaker open: request not sent")
 // breaker.
 type contained struct {
 	c       Containment
-	stats   struct{ attempts, retries, recovered, rejected, opened atomic.Uint64 }
+	observe func(Attempt) // RunOptions.OnAttempt; nil: none
+	stats   struct {
+		attempts, retries, timedOut, recovered, exhausted, rejected, opened atomic.Uint64
+	}
 	mu      sync.Mutex
 	fails   int
 	openTil time.Time
@@ -100,11 +141,11 @@ type contained struct {
 	rnd     *rand.Rand
 }
 
-func newContained(c Containment) *contained {
+func newContained(c Containment, observe func(Attempt)) *contained {
 	if c.BreakerOpen == 0 {
 		c.BreakerOpen = time.Second
 	}
-	return &contained{c: c, rnd: rand.New(rand.NewPCG(c.Seed, 0x5eed))}
+	return &contained{c: c, observe: observe, rnd: rand.New(rand.NewPCG(c.Seed, 0x5eed))}
 }
 
 // wrap returns the sessions with containment around each.
@@ -117,7 +158,8 @@ func (k *contained) wrap(sessions []client.Session) []client.Session {
 }
 
 func (k *contained) Stats() ContainmentStats {
-	return ContainmentStats{Attempts: k.stats.attempts.Load(), Retries: k.stats.retries.Load(), Recovered: k.stats.recovered.Load(),
+	return ContainmentStats{Attempts: k.stats.attempts.Load(), Retries: k.stats.retries.Load(), TimedOut: k.stats.timedOut.Load(),
+		Recovered: k.stats.recovered.Load(), Exhausted: k.stats.exhausted.Load(),
 		Rejected: k.stats.rejected.Load(), BreakerOpened: k.stats.opened.Load()}
 }
 
@@ -184,10 +226,14 @@ func (c *containedSession) Call(ctx context.Context, req client.Request) client.
 }
 
 // CallTimeout implements client.TimeoutCaller: each attempt gets the
-// request timeout of its own.
+// request timeout of its own or, with AttemptTimeout, at most
+// AttemptTimeout of the request timeout's time left.
 func (c *containedSession) CallTimeout(ctx context.Context, req client.Request, timeout time.Duration) client.Response {
 	var resp client.Response
-	var first time.Time
+	var first, deadline time.Time
+	if c.k.c.AttemptTimeout > 0 && timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
 	for attempt := 0; ; attempt++ {
 		if !c.k.allow(time.Now()) {
 			c.k.stats.rejected.Add(1)
@@ -197,27 +243,32 @@ func (c *containedSession) CallTimeout(ctx context.Context, req client.Request, 
 		if attempt > 0 {
 			c.k.stats.retries.Add(1)
 		}
-		if tc, ok := c.s.(client.TimeoutCaller); ok && timeout > 0 {
-			resp = tc.CallTimeout(ctx, req, timeout)
-		} else {
-			actx, cancel := ctx, context.CancelFunc(func() {})
-			if timeout > 0 {
-				actx, cancel = context.WithTimeout(ctx, timeout)
-			}
-			resp = c.s.Call(actx, req)
-			cancel()
-			if resp.Outcome == client.Cancelled && ctx.Err() == nil {
-				resp.Outcome = client.Timeout // our own per-attempt deadline
+		t := timeout
+		if c.k.c.AttemptTimeout > 0 {
+			t = c.k.c.AttemptTimeout
+			if !deadline.IsZero() {
+				t = min(t, time.Until(deadline))
 			}
 		}
+		resp = c.attempt(ctx, req, t)
+		ended := time.Now()
 		if first.IsZero() {
 			first = resp.Sent
 		}
+		if resp.Outcome == client.Timeout {
+			c.k.stats.timedOut.Add(1)
+		}
+		if c.k.observe != nil {
+			c.k.observe(Attempt{N: attempt, Sent: resp.Sent, Ended: ended, Outcome: resp.Outcome})
+		}
 		failed := retryable(resp.Outcome)
-		c.k.record(failed, time.Now())
-		if !failed || attempt >= c.k.c.Retries || ctx.Err() != nil {
-			if !failed && attempt > 0 {
+		c.k.record(failed, ended)
+		if !failed || attempt >= c.k.c.Retries || ctx.Err() != nil || (!deadline.IsZero() && !ended.Before(deadline)) {
+			switch {
+			case !failed && attempt > 0:
 				c.k.stats.recovered.Add(1)
+			case failed && attempt > 0:
+				c.k.stats.exhausted.Add(1)
 			}
 			if !first.IsZero() {
 				resp.Sent = first // the service time spans every attempt
@@ -234,6 +285,24 @@ func (c *containedSession) CallTimeout(ctx context.Context, req client.Request, 
 			}
 		}
 	}
+}
+
+// attempt sends req once, waiting at most timeout (0: the session's own
+// timeout).
+func (c *containedSession) attempt(ctx context.Context, req client.Request, timeout time.Duration) client.Response {
+	if tc, ok := c.s.(client.TimeoutCaller); ok && timeout > 0 {
+		return tc.CallTimeout(ctx, req, timeout)
+	}
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	resp := c.s.Call(actx, req)
+	cancel()
+	if resp.Outcome == client.Cancelled && ctx.Err() == nil {
+		resp.Outcome = client.Timeout // our own per-attempt deadline
+	}
+	return resp
 }
 
 // Close implements client.Session.

@@ -45,6 +45,11 @@ type RunOptions struct {
 	// send time), zero for outcomes without one (see HasLatency). It feeds
 	// per-request consumers such as a Prometheus exporter's histograms.
 	OnSample func(op string, outcome client.Outcome, latency time.Duration)
+	// OnAttempt, when set, is called for every attempt of a request under
+	// the scenario's Containment (retries included) as it ends, from the
+	// goroutine that made it: for the time a lost message took to be
+	// detected, or which attempt saved a request.
+	OnAttempt func(Attempt)
 }
 
 // Progress is the state after one collection interval.
@@ -136,7 +141,7 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	sessions, ramp := SessionRamp{Sessions: nsessions, Rate: connectRate, Concurrency: sc.ConnectConcurrency}.Open(runCtx, target)
 	var contain *contained
 	if sc.Containment != nil {
-		contain = newContained(*sc.Containment)
+		contain = newContained(*sc.Containment, opts.OnAttempt)
 		sessions = contain.wrap(sessions)
 	}
 	res.Ramp = ramp

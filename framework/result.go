@@ -218,11 +218,7 @@ func (r *Result) Merge(o *Result) error {
 	r.Clamped += o.Clamped
 	r.Reconnects.Attempts += o.Reconnects.Attempts
 	r.Reconnects.Succeeded += o.Reconnects.Succeeded
-	r.Containment.Attempts += o.Containment.Attempts
-	r.Containment.Retries += o.Containment.Retries
-	r.Containment.Recovered += o.Containment.Recovered
-	r.Containment.Rejected += o.Containment.Rejected
-	r.Containment.BreakerOpened += o.Containment.BreakerOpened
+	r.Containment.add(o.Containment)
 	if r.Aborted == "" {
 		r.Aborted, r.AbortedBy = o.Aborted, o.AbortedBy
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpstress/mcpstress/chaos"
+	"github.com/mcpstress/mcpstress/framework"
 	"github.com/mcpstress/mcpstress/judge"
 	"github.com/mcpstress/mcpstress/report"
 	"github.com/mcpstress/mcpstress/verdict"
@@ -58,7 +59,7 @@ func TestChaosCombinedFailures(t *testing.T) {
 
 	timeout := time.Duration(retries+1)*attempt + attempt/2
 	r := run(t, tr, f, e, spec{name: "combined", total: f.warmup + f.baseline + f.fault + f.combinedRecovery, faultAt: f.warmup + f.baseline,
-		faultFor: f.fault, timeout: timeout, retry: retryPolicy{Retries: retries, Attempt: attempt},
+		faultFor: f.fault, timeout: timeout, contain: &framework.Containment{Retries: retries, AttemptTimeout: attempt},
 		schedule: chaos.Schedule{Seed: 36, Entries: entries}})
 
 	// The whole storm as one fault: from the first injection to the last
@@ -114,7 +115,7 @@ func TestChaosCombinedFailures(t *testing.T) {
 	tr.Metric("time_to_detect_s", "s", im.TimeToDetect.Seconds(), report.BetterLower)
 	tr.Metric("storm_s", "s", last.Sub(first).Seconds(), "")
 	tr.Metric("error_rate_during_pct", "%", 100*im.ErrorRateDuring, report.BetterLower)
-	tr.Metric("saved_by_retry", "", float64(r.retry.recovered.Load()), "")
+	tr.Metric("saved_by_retry", "", float64(r.sum.Containment.Recovered), "")
 	tr.Series(liveSeries(r))
 }
 

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,25 +92,13 @@ func (e *env) pids() []int {
 	return out
 }
 
-// retryPolicy is a scenario's bounded retries: a request whose answer does
-// not come within Attempt is sent again (a new JSON-RPC id), at most
-// Retries times. The engine itself never retries; the session wrapper
-// below does, so a request the engine records as a timeout is one that
-// failed for good, after every retry — an unrecovered loss.
-type retryPolicy struct {
-	Retries int
-	Attempt time.Duration // 0: the whole request timeout
-}
-
-// retryStats counts what the retrying sessions did: attempts, the
-// attempts that timed out (a lost message detected) with the time from
-// the attempt's send to its timeout, retries, and how retried requests
-// ended.
-type retryStats struct {
-	attempts, timeouts, retried, recovered, exhausted atomic.Uint64
-
-	mu     sync.Mutex
-	detect []detection
+// detections keeps, for every attempt that timed out (a lost message the
+// client detected), when the timeout was noticed and how long after the
+// attempt's send: the figures of the message-loss checks. It is the run's
+// framework.RunOptions.OnAttempt.
+type detections struct {
+	mu sync.Mutex
+	d  []detection
 }
 
 type detection struct {
@@ -119,18 +106,21 @@ type detection struct {
 	D  time.Duration // from the attempt's send to then
 }
 
-func (s *retryStats) observe(at time.Time, d time.Duration) {
+func (s *detections) observe(a framework.Attempt) {
+	if a.Outcome != client.Timeout || a.Sent.IsZero() {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.detect = append(s.detect, detection{At: at, D: d})
+	s.d = append(s.d, detection{At: a.Ended, D: a.Ended.Sub(a.Sent)})
 }
 
-// detections returns the detections noticed in [from, to).
-func (s *retryStats) detections(from, to time.Time) []time.Duration {
+// within returns the detections noticed in [from, to), shortest first.
+func (s *detections) within(from, to time.Time) []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []time.Duration
-	for _, d := range s.detect {
+	for _, d := range s.d {
 		if !d.At.Before(from) && d.At.Before(to) {
 			out = append(out, d.D)
 		}
@@ -139,117 +129,21 @@ func (s *retryStats) detections(from, to time.Time) []time.Duration {
 	return out
 }
 
-// retryTarget wraps a target so that its sessions retry per policy.
-type retryTarget struct {
-	client.Target
-	policy retryPolicy
-	stats  *retryStats
-}
-
-func (t retryTarget) Connect(ctx context.Context) (client.Session, error) {
-	s, err := t.Target.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tc, _ := s.(client.TimeoutCaller)
-	return &retrySession{Session: s, tc: tc, policy: t.policy, stats: t.stats}, nil
-}
-
-// retrySession is one session with bounded retries on a timeout. It keeps
-// the engine's view of the session: the reconnect counters pass through.
-type retrySession struct {
-	client.Session
-	tc     client.TimeoutCaller
-	policy retryPolicy
-	stats  *retryStats
-}
-
-var (
-	_ client.TimeoutCaller    = (*retrySession)(nil)
-	_ client.ReconnectCounter = (*retrySession)(nil)
-)
-
-func (s *retrySession) Call(ctx context.Context, req client.Request) client.Response {
-	return s.CallTimeout(ctx, req, 0)
-}
-
-// CallTimeout spends the request's timeout (the engine's message timeout)
-// on up to 1 + Retries attempts of at most Attempt each.
-func (s *retrySession) CallTimeout(ctx context.Context, req client.Request, timeout time.Duration) client.Response {
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	for attempt := 0; ; attempt++ {
-		t := s.policy.Attempt
-		if !deadline.IsZero() {
-			if left := time.Until(deadline); t == 0 || left < t {
-				t = left
-			}
-		}
-		start := time.Now()
-		var r client.Response
-		if s.tc != nil {
-			r = s.tc.CallTimeout(ctx, req, t)
-		} else {
-			c, cancel := context.WithTimeout(ctx, t)
-			r = s.Session.Call(c, req)
-			cancel()
-			if r.Outcome == client.Cancelled && ctx.Err() == nil {
-				r.Outcome = client.Timeout
-			}
-		}
-		s.stats.attempts.Add(1)
-		if r.Outcome == client.Timeout {
-			now := time.Now()
-			s.stats.timeouts.Add(1)
-			sent := r.Sent
-			if sent.IsZero() {
-				sent = start
-			}
-			s.stats.observe(now, now.Sub(sent))
-		}
-		last := r.Outcome != client.Timeout || attempt >= s.policy.Retries || ctx.Err() != nil ||
-			(!deadline.IsZero() && time.Until(deadline) <= 0)
-		if last {
-			if attempt > 0 {
-				if r.Outcome == client.Timeout || r.Outcome == client.TransportError {
-					s.stats.exhausted.Add(1)
-				} else {
-					s.stats.recovered.Add(1)
-				}
-			}
-			return r
-		}
-		s.stats.retried.Add(1)
-	}
-}
-
-func (s *retrySession) Reconnects() int64 {
-	if c, ok := s.Session.(client.ReconnectCounter); ok {
-		return c.Reconnects()
-	}
-	return 0
-}
-
-func (s *retrySession) ReconnectAttempts() int64 {
-	if c, ok := s.Session.(client.ReconnectCounter); ok {
-		return c.ReconnectAttempts()
-	}
-	return 0
-}
-
 // spec is one scenario's run: its name, the schedule of faults started
 // after the warm-up and the pre-fault reference (faultFor long), the run's
 // total length, the request timeout, retries and reconnect backoff.
 type spec struct {
-	name      string
-	total     time.Duration // the load
-	faultAt   time.Duration // from the load's start
-	faultFor  time.Duration // the schedule's length
-	schedule  chaos.Schedule
-	timeout   time.Duration // the engine's message timeout (per request, retries included)
-	retry     retryPolicy
+	name     string
+	total    time.Duration // the load
+	faultAt  time.Duration // from the load's start
+	faultFor time.Duration // the schedule's length
+	schedule chaos.Schedule
+	timeout  time.Duration // the engine's message timeout (per request, retries included)
+	// contain is the scenario's bounded retries (nil: none): a request
+	// whose attempt is not answered within AttemptTimeout is sent again
+	// with a new id, so a request the engine records as failed is one
+	// that failed for good, after every retry (an unrecovered loss).
+	contain   *framework.Containment
 	reconnect client.Backoff
 	// clientPipeline is the requests one session may have on the wire;
 	// 0 means the scenario's pipeline (every slot can be on the wire).
@@ -262,8 +156,8 @@ type result struct {
 	events     []chaos.FaultEvent
 	faultStart time.Time // when the schedule started (zero if it never did)
 	pts        []chaos.RatePoint
-	retry      *retryStats
-	liveAtEnd  int // the proxy's live connections at the last interval of the load (-1: no proxy)
+	detected   *detections // the attempts that timed out
+	liveAtEnd  int         // the proxy's live connections at the last interval of the load (-1: no proxy)
 	live       []livePoint
 }
 
@@ -285,10 +179,9 @@ func run(t *testing.T, tr *stress.T, f figures, e *env, sp spec) *result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &result{retry: &retryStats{}, liveAtEnd: -1}
-	target := retryTarget{Target: tg, policy: sp.retry, stats: res.retry}
+	res := &result{detected: &detections{}, liveAtEnd: -1}
 	sc := framework.Scenario{Name: "chaos/" + sp.name, Sessions: f.sessions, Rate: f.rate, Pipeline: f.pipeline, Duration: sp.total,
-		Workload: workload(), Config: framework.Config{CollectionInterval: f.interval, MessageTimeout: sp.timeout}}
+		Workload: workload(), Containment: sp.contain, Config: framework.Config{CollectionInterval: f.interval, MessageTimeout: sp.timeout}}
 
 	ctx, cancel := runContext(t)
 	defer cancel()
@@ -301,8 +194,8 @@ func run(t *testing.T, tr *stress.T, f figures, e *env, sp spec) *result {
 		schedErr error
 	)
 	progress := suite.Progress(t.Name(), f.rate)
-	sum, err := framework.Run(ctx, target, sc, framework.RunOptions{
-		ServerPIDs: e.pids(), Logf: t.Logf, OnSample: suite.Observer(),
+	sum, err := framework.Run(ctx, tg, sc, framework.RunOptions{
+		ServerPIDs: e.pids(), Logf: t.Logf, OnSample: suite.Observer(), OnAttempt: res.detected.observe,
 		Progress: func(p framework.Progress) {
 			progress(p)
 			if testing.Verbose() {
