@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -456,4 +457,31 @@ func TestMeasureOverheads(t *testing.T) {
 		t.Log(c)
 	}
 	t.Logf("parallel: %+v speed-up %.2f", o.Parallel, o.Parallel.Speedup())
+}
+
+// The speed-up check can fail: steps that take turns on one lock cannot
+// run in parallel, and on 2 workers their speed-up stays near 1.
+func TestParallelSpeedupCheckFailsWhenStepsSerialize(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one core: no speed-up is possible either way")
+	}
+	var mu sync.Mutex
+	e, err := orchestrator.MeasureParallel(context.Background(), 4, 2, "serialized", func(ctx context.Context, _ *orchestrator.StepEnv) error {
+		mu.Lock()
+		defer mu.Unlock()
+		_, err := orchestrator.BurnCPU(ctx, 250) // about 15 ms here
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range (orchestrator.Overheads{Parallel: e}).Checks() {
+		if c.Metric == "parallel_speedup" {
+			if c.Pass || c.Skip != "" {
+				t.Errorf("serialized steps passed the speed-up check: %v (%+v)", c, e)
+			}
+			return
+		}
+	}
+	t.Fatal("no parallel_speedup check")
 }
