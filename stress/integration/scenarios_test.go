@@ -391,9 +391,12 @@ func latencyConsistency(ctx context.Context, tb *stepTB, f figures) (*report.Nod
 }
 
 // consistencyScenario is the steady run LatencyConsistency judges: the
-// mode's first level at 1,000 req/s.
+// mode's first level at 1,000 req/s for the load phase, at least 10 s: one
+// stall of a busy machine (300 ms in a CI run) held 11% of a 3 s run's
+// requests past the outlier fence, and the 5% ceiling judges the server,
+// not one stall.
 func consistencyScenario(f figures) framework.Scenario {
-	return framework.Scenario{Name: "integration/latency", Sessions: f.RunLevels()[0].Sessions, Rate: 1000, Duration: f.load, Pipeline: 2, Workload: echo()}
+	return framework.Scenario{Name: "integration/latency", Sessions: f.RunLevels()[0].Sessions, Rate: 1000, Duration: max(f.load, 10*time.Second), Pipeline: 2, Workload: echo()}
 }
 
 // consistencyChecks judges the spread of the latencies h and adds their
@@ -514,9 +517,12 @@ func gracefulDegradation(ctx context.Context, tb *stepTB, f figures) (*report.No
 	graceful := verdict.Check{Expr: "past the knee throughput does not collapse: at 2× capacity >= 80% of the best achieved, without transport errors", Metric: "overload_throughput", Unit: "msg/s",
 		Measured: over.Y, Pass: capacity > 0 && over.Y >= 0.8*peak && overloadErrors == 0,
 		Detail: fmt.Sprintf("capacity %.0f msg/s (closed loop, %d sessions); best achieved %.0f msg/s; at %.0f offered %.0f achieved; what it could not take was dropped by the generator or queued (see the table)", capacity, sessions, peak, over.X, over.Y)}
-	recovered := verdict.Check{Expr: "after the overload the light load's p99 is back within 2× of before it", Metric: "recovery_p99", Unit: "ms",
+	// The 10 ms allowance is this machine's noise, not the server's: two
+	// light runs of a few seconds with nothing wrong gave p99s from 1.7 to
+	// 13 ms; a server still working off the overload answers in hundreds.
+	recovered := verdict.Check{Expr: "after the overload the light load's p99 is back within 2× of before it (+10 ms)", Metric: "recovery_p99", Unit: "ms",
 		Measured: float64(after.Latency.Corrected.P99) / 1e6,
-		Pass:     light.Latency.Corrected.P99 > 0 && after.Latency.Corrected.P99 <= 2*light.Latency.Corrected.P99+time.Millisecond,
+		Pass:     light.Latency.Corrected.P99 > 0 && after.Latency.Corrected.P99 <= 2*light.Latency.Corrected.P99+10*time.Millisecond,
 		Detail:   fmt.Sprintf("p99 %v before, %v after", light.Latency.Corrected.P99, after.Latency.Corrected.P99)}
 	if capacity == 0 {
 		graceful.NoData, recovered.NoData = true, true
