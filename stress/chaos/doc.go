@@ -41,7 +41,7 @@
 // curve (throughput as a percentage of pre-fault) and the headline figure.
 //
 // Modes scale the fault periods (the plan printed first says so): quick
-// runs 15 s per scenario with a crash and a disconnection every 3 s and a
+// runs 15 s per scenario with a crash every 5 s, a disconnection every 3 s and a
 // 1.5 s partition every 4 s; demo runs 100 s per scenario with the seed's
 // periods (crashes every 30 s, a disconnection every 60 s, one 30 s
 // partition); short and extended run 10 and 30 minutes per scenario.
