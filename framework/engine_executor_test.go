@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -318,4 +319,59 @@ func ExampleRun() {
 	sum := synctestLikeRun()
 	fmt.Println(sum.Scheduled == sum.Counts.Total(), sum.Conservation.Holds)
 	// Output: true true
+}
+
+// startRecorder is an executor that notes when Run called it and for what
+// start, then runs inner.
+type startRecorder struct {
+	inner           Executor
+	calledAt, start *time.Time
+}
+
+func (r startRecorder) Execute(ctx context.Context, env *ExecEnv) {
+	*r.calledAt, *r.start = time.Now(), env.Start
+	r.inner.Execute(ctx, env)
+}
+
+// Run starts the executor ahead of the load (with an epoch: at once, so
+// its workers are parked before the first hit is due), and neither model
+// sends anything before the start.
+func TestExecutorsStartAheadOfTheLoadAndSendNothingBeforeIt(t *testing.T) {
+	for _, model := range []Model{OpenModel, ClosedModel} {
+		t.Run(string(model), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				var firstSend time.Time
+				srv := &fakeServer{latency: func(uint64) time.Duration {
+					mu.Lock()
+					if firstSend.IsZero() {
+						firstSend = time.Now()
+					}
+					mu.Unlock()
+					return time.Millisecond
+				}}
+				sc := pingScenario("early", 5, 100, time.Second)
+				var inner Executor = OpenExecutor{Pacer: sc.pacer()}
+				if model == ClosedModel {
+					sc.Model, sc.Rate, sc.ThinkTime = ClosedModel, 0, 10*time.Millisecond
+					inner = ClosedExecutor{ThinkTime: sc.ThinkTime}
+				}
+				epoch := time.Now().Add(3 * time.Second)
+				var calledAt, start time.Time
+				sum, err := Run(t.Context(), fakeTarget{srv}, sc, RunOptions{Epoch: epoch, Executor: startRecorder{inner, &calledAt, &start}})
+				if err != nil {
+					t.Fatalf("run: %v", err)
+				}
+				if !sum.Conservation.Holds {
+					t.Fatalf("conservation: %v", sum.Conservation.Error())
+				}
+				if !start.Equal(epoch) || !calledAt.Before(epoch) {
+					t.Errorf("Execute called at %v for a start at %v; want it called before the epoch %v", calledAt, start, epoch)
+				}
+				if firstSend.IsZero() || firstSend.Before(epoch) {
+					t.Errorf("first request sent at %v, before the epoch %v", firstSend, epoch)
+				}
+			})
+		})
+	}
 }

@@ -16,6 +16,9 @@ var errRequestTimeout = errors.New("request timed out (message_timeout)")
 // Executor generates load on open sessions until ctx ends or its plan does.
 // Every request it schedules must reach rec exactly once, whatever happens;
 // Scheduled counts them, so the conservation check can hold it to that.
+// Run calls Execute ahead of env.Start (the shared epoch, or a lead for
+// the executor's workers to start): an executor sends nothing before
+// env.Start.
 type Executor interface {
 	Execute(ctx context.Context, env *ExecEnv)
 }

@@ -52,10 +52,10 @@ type RunOptions struct {
 	OnAttempt func(Attempt)
 }
 
-// workerStartCost is what starting one open-model worker may take on a
-// busy 2-core machine (goroutine, timer, first run; about 4 µs when the
-// machine is quiet), and maxWorkerLead the most a load without an epoch
-// waits for them.
+// workerStartCost is the allowance for starting one executor worker
+// (goroutine, timer, first run) on a busy 2-core machine: 4 µs proved too
+// little for two 15,000-session shards starting at once; maxWorkerLead is
+// the most a load without an epoch waits for them.
 const (
 	workerStartCost = 10 * time.Microsecond
 	maxWorkerLead   = time.Second
@@ -176,41 +176,19 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 	first := sample(time.Now())
 	res.ResourcesStart = &first
 
-	exec := opts.Executor
-	if exec == nil {
-		if model == ClosedModel {
-			exec = ClosedExecutor{ThinkTime: sc.ThinkTime}
-		} else {
-			exec = OpenExecutor{Pacer: sc.pacer()}
-		}
-	}
-	// The open model's workers (a goroutine and a timer per slot) are
-	// started ahead of the load's first hit and sleep until it: started
-	// at it, spawning tens of thousands of them made the first hits late
-	// (15,000 sessions: a p95 of 25-37 ms in the first half second, 2 ms
-	// after), a lag of the generator's own making. With an epoch they are
-	// started at once and wait for it themselves; without one the load
-	// starts when they can be expected to be ready.
-	_, open := exec.(OpenExecutor)
-	start := time.Now()
-	if open {
-		start = start.Add(min(time.Duration(len(sessions)*max(sc.Pipeline, 1))*workerStartCost, maxWorkerLead))
-	}
+	// The executor is started ahead of the load's first hit and its
+	// workers (a goroutine and a timer per slot) sleep until it (the
+	// Executor contract): started at it, spawning tens of thousands of
+	// them made the first hits late (15,000 sessions: a p95 of 25-37 ms in
+	// the first half second, 2 ms after), a lag of the generator's own
+	// making. With an epoch they wait for it; without one the load starts
+	// when they can be expected to be ready.
+	start := time.Now().Add(min(time.Duration(len(sessions)*max(sc.Pipeline, 1))*workerStartCost, maxWorkerLead))
 	if !opts.Epoch.IsZero() {
-		wait := time.Until(opts.Epoch)
-		switch {
-		case wait > 0:
-			logf("slice %s: %d sessions open; waiting %v for the epoch %s", opts.Slice, len(sessions), wait.Round(time.Millisecond), opts.Epoch.Format(time.RFC3339Nano))
-			if !open {
-				t := time.NewTimer(wait)
-				select {
-				case <-t.C:
-				case <-runCtx.Done():
-					t.Stop()
-				}
-			}
-		case -wait > cfg.CollectionInterval:
-			res.Warnings = append(res.Warnings, fmt.Sprintf("slice %s started %v after the epoch: its first hits were sent late (see the lag)", opts.Slice, (-wait).Round(time.Millisecond)))
+		if wait := time.Until(opts.Epoch); wait > 0 {
+			logf("slice %s: %d sessions open; the load starts at the epoch %s, in %v", opts.Slice, len(sessions), opts.Epoch.Format(time.RFC3339Nano), wait.Round(time.Millisecond))
+		} else if late := -wait; late > cfg.CollectionInterval {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("slice %s started %v after the epoch: its first hits were sent late (see the lag)", opts.Slice, late.Round(time.Millisecond)))
 		}
 		start = opts.Epoch
 	}
@@ -249,6 +227,14 @@ func Run(ctx context.Context, target client.Target, sc Scenario, opts RunOptions
 		return sum, sum.Conservation.Error()
 	}
 
+	exec := opts.Executor
+	if exec == nil {
+		if model == ClosedModel {
+			exec = ClosedExecutor{ThinkTime: sc.ThinkTime}
+		} else {
+			exec = OpenExecutor{Pacer: sc.pacer()}
+		}
+	}
 	loadDur := sc.loadDuration()
 	grace := sc.GracefulStop
 	if grace == 0 {
