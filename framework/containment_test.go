@@ -96,10 +96,17 @@ func TestContainmentAttemptTimeoutDetectsLostMessagesAndBoundsTheRequest(t *test
 		if uint64(len(seen)) != c.Attempts {
 			t.Errorf("OnAttempt saw %d attempts, the stats count %d", len(seen), c.Attempts)
 		}
+		var retries uint64
 		for _, a := range seen {
 			if a.Outcome == client.Timeout && a.Ended.Sub(a.Sent) != attempt {
 				t.Fatalf("a timed-out attempt was detected after %v, want %v", a.Ended.Sub(a.Sent), attempt)
 			}
+			if a.N > 0 {
+				retries++
+			}
+		}
+		if retries != c.Retries {
+			t.Errorf("OnAttempt saw %d retries (N > 0), the stats count %d", retries, c.Retries)
 		}
 
 		// Every message lost: 10 retries of 40 ms cannot fit in a 100 ms

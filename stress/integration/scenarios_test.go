@@ -517,18 +517,47 @@ func gracefulDegradation(ctx context.Context, tb *stepTB, f figures) (*report.No
 	graceful := verdict.Check{Expr: "past the knee throughput does not collapse: at 2× capacity >= 80% of the best achieved, without transport errors", Metric: "overload_throughput", Unit: "msg/s",
 		Measured: over.Y, Pass: capacity > 0 && over.Y >= 0.8*peak && overloadErrors == 0,
 		Detail: fmt.Sprintf("capacity %.0f msg/s (closed loop, %d sessions); best achieved %.0f msg/s; at %.0f offered %.0f achieved; what it could not take was dropped by the generator or queued (see the table)", capacity, sessions, peak, over.X, over.Y)}
-	// The 10 ms allowance is this machine's noise, not the server's: two
-	// light runs of a few seconds with nothing wrong gave p99s from 1.7 to
-	// 13 ms; a server still working off the overload answers in hundreds.
-	recovered := verdict.Check{Expr: "after the overload the light load's p99 is back within 2× of before it (+10 ms)", Metric: "recovery_p99", Unit: "ms",
-		Measured: float64(after.Latency.Corrected.P99) / 1e6,
-		Pass:     light.Latency.Corrected.P99 > 0 && after.Latency.Corrected.P99 <= 2*light.Latency.Corrected.P99+10*time.Millisecond,
-		Detail:   fmt.Sprintf("p99 %v before, %v after", light.Latency.Corrected.P99, after.Latency.Corrected.P99)}
+	recovered := recoveredCheck(light, after)
 	if capacity == 0 {
 		graceful.NoData, recovered.NoData = true, true
 	}
 	n.AddCheck(graceful, recovered)
 	return n, nil
+}
+
+// recoveredCheck judges the light load after an overload against the same
+// load before it. The 10 ms allowance is this machine's noise, not the
+// server's: two light runs of a few seconds with nothing wrong gave p99s
+// from 1.7 to 13 ms; a server still working off the overload answers in
+// hundreds.
+func recoveredCheck(light, after *framework.Summary) verdict.Check {
+	return verdict.Check{Expr: "after the overload the light load's p99 is back within 2× of before it (+10 ms)", Metric: "recovery_p99", Unit: "ms",
+		Measured: float64(after.Latency.Corrected.P99) / 1e6,
+		Pass:     light.Latency.Corrected.P99 > 0 && after.Latency.Corrected.P99 <= 2*light.Latency.Corrected.P99+10*time.Millisecond,
+		Detail:   fmt.Sprintf("p99 %v before, %v after", light.Latency.Corrected.P99, after.Latency.Corrected.P99)}
+}
+
+// TestDegradationRecoveryCheckFailsAgainstAServerThatStaysSlow is the
+// negative control of GracefulDegradation's recovery check: the light load
+// once, then again after the server took on a 50 ms delay (as a server
+// still working off a backlog would answer); the check must fail.
+func TestDegradationRecoveryCheckFailsAgainstAServerThatStaysSlow(t *testing.T) {
+	tr := suite.Test(t)
+	f := loadFigures(t)
+	srv := stress.StartServers(t, mcptest.Options{}, 1)
+	light := func(name string) *framework.Summary {
+		return stress.RunWith(t, "", framework.Scenario{Name: "integration/degradation-control/" + name, Sessions: 200, Pipeline: 8, Rate: 500,
+			Duration: min(f.load, 3*time.Second), Workload: echo(), Config: framework.Config{MessageTimeout: time.Second}},
+			stress.Options{Context: suite.Context(), NoFail: true, Servers: srv})
+	}
+	before := light("before")
+	if err := srv[0].SetFaults(suite.Context(), mcptest.Faults{Delay: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	after := light("after")
+	c := recoveredCheck(before, after)
+	tr.Judge(after, verdict.Check{Expr: "FAILS against a server that stays 50 ms slower: " + c.Expr, Metric: c.Metric, Unit: c.Unit,
+		Measured: c.Measured, Pass: !c.Pass && before.Latency.Corrected.P99 > 0, Detail: c.Detail})
 }
 
 // TestLatencyConsistencyCheckFailsAgainstAnUnevenServer is the negative
