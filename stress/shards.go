@@ -245,13 +245,22 @@ func runLocalShards(tb testing.TB, ctx context.Context, res Resolved, sc framewo
 		now := time.Now()
 		if now.After(epoch) {
 			grid := int(now.Sub(epoch) / cfg.CollectionInterval)
-			serverAt[grid-1] = sampler.Sample(now)
+			// An interval's server sample is the first taken after it
+			// closed: a late tick (a loaded or race-instrumented machine)
+			// gives the one sample to every interval it missed.
+			rs := sampler.Sample(now)
+			for g := grid - 1; g >= 0; g-- {
+				if _, ok := serverAt[g]; ok {
+					break
+				}
+				serverAt[g] = rs
+			}
 			for ; emitted < grid-1; emitted++ {
 				iv, ok := live[emitted+1]
 				if !ok {
 					continue
 				}
-				iv.Resources = withServer(iv.Resources, serverAt[grid-1])
+				iv.Resources = withServer(iv.Resources, serverAt[emitted+1])
 				cumErrors += iv.Counts.Errors()
 				cumDropped += iv.Counts.Dropped
 				if ropts.Progress != nil {
