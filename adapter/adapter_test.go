@@ -193,3 +193,27 @@ func TestNodeEverythingOverHTTP(t *testing.T) {
 		t.Errorf("EverythingStdioTarget = %q", got)
 	}
 }
+
+// A connection that never sends a request (an HTTP client's spare dial,
+// put in its idle pool unused) must not hold stop for the 5 s net/http
+// waits before it treats such a connection as idle.
+func TestStopClosesConnectionsThatSentNothing(t *testing.T) {
+	target, stop, err := StartSDK(NewSDKEchoServer(), Options{Transport: TransportHTTP, ShutdownTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimSuffix(strings.TrimPrefix(target, "http://"), "/mcp")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(50 * time.Millisecond) // the server accepts it (state new)
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("stop took %v with an unused connection open", d)
+	}
+}

@@ -108,6 +108,10 @@ type httpServer struct {
 	beforeShutdown func()
 	once           sync.Once
 	stopErr        error
+
+	mu sync.Mutex
+	// fresh are the connections that have not sent a request yet.
+	fresh map[net.Conn]struct{}
 }
 
 func serveHTTP(ln net.Listener, path string, h http.Handler, timeout time.Duration, beforeShutdown func()) *httpServer {
@@ -120,9 +124,34 @@ func serveHTTP(ln net.Listener, path string, h http.Handler, timeout time.Durati
 		path:           path,
 		timeout:        timeout,
 		beforeShutdown: beforeShutdown,
+		fresh:          make(map[net.Conn]struct{}),
 	}
+	s.srv.ConnState = s.track
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s
+}
+
+// track keeps the connections that have not sent a request yet.
+func (s *httpServer) track(c net.Conn, st http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st == http.StateNew {
+		s.fresh[c] = struct{}{}
+	} else {
+		delete(s.fresh, c)
+	}
+}
+
+// closeFresh closes the connections that have sent nothing: they hold no
+// work, and net/http's Shutdown would wait 5 s before it counts them idle
+// (an HTTP client's spare dial sits in its pool unused like this).
+func (s *httpServer) closeFresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.fresh {
+		_ = c.Close()
+		delete(s.fresh, c)
+	}
 }
 
 func (s *httpServer) target() string { return "http://" + s.ln.Addr().String() + s.path }
@@ -136,7 +165,20 @@ func (s *httpServer) stop() error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
-		err := s.srv.Shutdown(ctx)
+		shut := make(chan error, 1)
+		go func() { shut <- s.srv.Shutdown(ctx) }()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		var err error
+	wait:
+		for {
+			select {
+			case err = <-shut:
+				break wait
+			case <-tick.C:
+				s.closeFresh()
+			}
+		}
 		if err != nil {
 			err = errors.Join(err, s.srv.Close())
 		}
