@@ -349,15 +349,22 @@ func (c *h1Conn) rawStep(fd uintptr) bool {
 	return c.rawPeek && readable(int(fd))
 }
 
+// writeAll writes b, re-arming the write deadline when an earlier one
+// passes before ours: a previous request's deadline still armed, or the
+// cancel hook of a previous context that fired late, after this request
+// armed its own (each can happen once per request, so twice is the bound).
 func (c *h1Conn) writeAll(b []byte, deadline time.Time) error {
-	for {
+	for rearmed := 0; ; rearmed++ {
 		n, err := c.c.Write(b)
 		if err == nil {
 			return nil
 		}
 		b = b[n:]
-		if len(b) == 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(deadline) || c.wdl.Equal(deadline) {
+		if len(b) == 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(deadline) || rearmed == 2 {
 			return err
+		}
+		if h := c.hook.Load(); h != nil && h.ctx.Err() != nil {
+			return err // this request's context ended
 		}
 		_ = c.c.SetWriteDeadline(deadline)
 		c.wdl = deadline

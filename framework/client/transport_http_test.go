@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -344,3 +346,29 @@ func TestHTTPLegacyServerRequestIsAnswered(t *testing.T) {
 }
 
 func strconvQuote(s string) string { return strconv.Quote(s) }
+
+// A previous context's cancel hook that fires late, after the next request
+// armed its deadline, moves the write deadline into the past: the write
+// re-arms ours and goes on (under -race, a Call right after connect failed
+// with "write: i/o timeout" at once).
+func TestH1WriteSurvivesALateHookOfAnEarlierContext(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go io.Copy(io.Discard, b)
+	c := &h1Conn{c: a}
+	deadline := time.Now().Add(5 * time.Second)
+	c.arm(deadline)
+	_ = a.SetDeadline(longAgo) // the earlier context's hook, running late
+	if err := c.writeAll([]byte("POST / HTTP/1.1\r\n\r\n"), deadline); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	// A request whose own context ended still fails at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c.hook.Store(&ctxHook{ctx: ctx, stop: func() bool { return false }})
+	_ = a.SetDeadline(longAgo)
+	if err := c.writeAll([]byte("x"), deadline); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write after the request's own context ended: %v", err)
+	}
+}
