@@ -3,6 +3,7 @@ package framework
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -391,6 +392,9 @@ func Summarize(r *Result, thresholds []Threshold) *Summary {
 	}
 	s.Conservation = Conservation{Scheduled: r.Scheduled, Accounted: c.Total(), Holds: r.Scheduled == c.Total()}
 	s.Thresholds = EvaluateThresholds(r, thresholds)
+	if w := hostDropsWarning(r.ResourcesStart, r.ResourcesEnd); w != "" && !slices.Contains(r.Warnings, w) {
+		s.Warnings = append(slices.Clip(r.Warnings), w)
+	}
 	return s
 }
 

@@ -17,6 +17,7 @@ type ResourceSample struct {
 	At     time.Time      `json:"at"`
 	Server *ProcessSample `json:"server,omitempty"`
 	Self   SelfSample     `json:"self"`
+	Host   *HostSample    `json:"host,omitempty"`
 }
 
 // ProcessSample is read from /proc/<pid>: of one server process, or summed
@@ -144,7 +145,7 @@ func (s *Sampler) PID() int {
 
 // Sample reads everything now.
 func (s *Sampler) Sample(now time.Time) ResourceSample {
-	out := ResourceSample{At: now, Self: s.self(now)}
+	out := ResourceSample{At: now, Self: s.self(now), Host: s.host()}
 	if len(s.pids) > 0 {
 		p := s.processes(now)
 		out.Server = &p

@@ -261,7 +261,9 @@ func runContext(t *testing.T) (context.Context, context.CancelFunc) {
 // reference is the pre-fault period [warm-up end, fault start) — so a
 // later injection is compared with the undisturbed service, not with the
 // tail of the previous one — and the series is watched until until (the
-// next injection, or the end).
+// next injection, or the end): a point that the next injection falls into
+// is the next one's, else a crash that the service absorbed would be
+// "detected" by the next crash, and its recovery sought only after that.
 func measure(t *testing.T, f figures, r *result, ev chaos.FaultEvent, until time.Time) chaos.Impact {
 	t.Helper()
 	// The whole points of the load only: the intervals of the graceful stop
@@ -277,7 +279,7 @@ func measure(t *testing.T, f figures, r *result, ev chaos.FaultEvent, until time
 			continue // a partial interval (the load's last): its rate is noise
 		}
 		ref := !p.Start.Before(r.sum.Start.Add(f.warmup)) && !p.End.After(r.faultStart)
-		watched := p.End.After(ev.At) && (until.IsZero() || !p.Start.After(until))
+		watched := p.End.After(ev.At) && (until.IsZero() || !p.End.After(until))
 		if ref || watched {
 			pts = append(pts, p)
 		}

@@ -1,0 +1,86 @@
+package framework
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const softnetTwoCPUs = "00a1b2c3 00000010 00000002 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000\n" +
+	"0004d2f1 000000ff 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000001\n"
+
+const netstatSample = "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPTimeouts\n" +
+	"TcpExt: 0 0 7 9 41\n" +
+	"IpExt: InNoRoutes InTruncatedPkts\n" +
+	"IpExt: 0 0\n"
+
+func fakeProcNet(t *testing.T, softnet, netstat string) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "net"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"softnet_stat": softnet, "netstat": netstat} {
+		if body == "" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(root, "net", name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestSamplerReadsTheKernelsDropCounters(t *testing.T) {
+	s := NewSampler()
+	s.procRoot = fakeProcNet(t, softnetTwoCPUs, netstatSample)
+	h := s.Sample(time.Now()).Host
+	if h == nil || h.BacklogDrops != 0x10+0xff || h.ListenDrops != 9 {
+		t.Fatalf("host %+v, want backlog %d listen 9", h, 0x10+0xff)
+	}
+	s.procRoot = fakeProcNet(t, "", "")
+	if h := s.Sample(time.Now()).Host; h != nil {
+		t.Fatalf("no /proc/net files: host %+v, want nil", h)
+	}
+}
+
+// A run during which the kernel dropped packets says so in its summary;
+// one during which it dropped none says nothing.
+func TestSummaryWarnsWhenTheKernelDroppedPackets(t *testing.T) {
+	at := func(backlog, listen uint64) *ResourceSample {
+		return &ResourceSample{Host: &HostSample{BacklogDrops: backlog, ListenDrops: listen}}
+	}
+	cases := []struct {
+		name       string
+		start, end *ResourceSample
+		want       string
+	}{
+		{"none dropped", at(5, 2), at(5, 2), ""},
+		{"backlog full", at(5, 2), at(47, 2), "dropped 42 packets"},
+		{"accept queue full", at(5, 2), at(5, 3), "dropped 1 connection attempts"},
+		{"not sampled", nil, at(9, 9), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Result{ResourcesStart: tc.start, ResourcesEnd: tc.end, Warnings: []string{"earlier"}}
+			s := Summarize(r, nil)
+			var got string
+			for _, w := range s.Warnings {
+				if strings.Contains(w, "kernel dropped") {
+					got = w
+				}
+			}
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Fatalf("warnings %q, want one containing %q", s.Warnings, tc.want)
+			}
+			if len(r.Warnings) != 1 {
+				t.Fatalf("the result's own warnings changed: %q", r.Warnings)
+			}
+			if again := Summarize(&s.Result, nil); len(again.Warnings) != len(s.Warnings) {
+				t.Fatalf("summarized twice: %q", again.Warnings)
+			}
+		})
+	}
+}
