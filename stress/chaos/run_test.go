@@ -262,8 +262,9 @@ func runContext(t *testing.T) (context.Context, context.CancelFunc) {
 // later injection is compared with the undisturbed service, not with the
 // tail of the previous one — and the series is watched until until (the
 // next injection, or the end): a point that the next injection falls into
-// is the next one's, else a crash that the service absorbed would be
-// "detected" by the next crash, and its recovery sought only after that.
+// is the next one's (else a crash that the service absorbed would be
+// "detected" by the next crash, and its recovery sought only after that),
+// unless this one falls into it too (faults injected together).
 func measure(t *testing.T, f figures, r *result, ev chaos.FaultEvent, until time.Time) chaos.Impact {
 	t.Helper()
 	// The whole points of the load only: the intervals of the graceful stop
@@ -279,7 +280,7 @@ func measure(t *testing.T, f figures, r *result, ev chaos.FaultEvent, until time
 			continue // a partial interval (the load's last): its rate is noise
 		}
 		ref := !p.Start.Before(r.sum.Start.Add(f.warmup)) && !p.End.After(r.faultStart)
-		watched := p.End.After(ev.At) && (until.IsZero() || !p.End.After(until))
+		watched := p.End.After(ev.At) && (until.IsZero() || !p.End.After(until) || !p.Start.After(ev.At))
 		if ref || watched {
 			pts = append(pts, p)
 		}
