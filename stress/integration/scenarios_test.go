@@ -553,15 +553,18 @@ func gracefulDegradation(ctx context.Context, tb *stepTB, f figures) (*report.No
 }
 
 // recoveredCheck judges the light load after an overload against the same
-// load before it. The 10 ms allowance is this machine's noise, not the
-// server's: two light runs of a few seconds with nothing wrong gave p99s
-// from 1.7 to 13 ms; a server still working off the overload answers in
-// hundreds.
+// load before it, by the median: a server still working off the overload
+// answers the typical request in hundreds of ms, while the machine's own
+// stalls move only the tail (two light runs of a few seconds with nothing
+// wrong gave p99s from 1.6 to 31 ms, their medians 0.18–0.30 ms and
+// within 0.03 ms of each other). The 2 ms allowance is far above that
+// noise and far below a server still behind (the control: 223 ms).
 func recoveredCheck(light, after *framework.Summary) verdict.Check {
-	return verdict.Check{Expr: "after the overload the light load's p99 is back within 2× of before it (+10 ms)", Metric: "recovery_p99", Unit: "ms",
-		Measured: float64(after.Latency.Corrected.P99) / 1e6,
-		Pass:     light.Latency.Corrected.P99 > 0 && after.Latency.Corrected.P99 <= 2*light.Latency.Corrected.P99+10*time.Millisecond,
-		Detail:   fmt.Sprintf("p99 %v before, %v after", light.Latency.Corrected.P99, after.Latency.Corrected.P99)}
+	b, a := light.Latency.Corrected, after.Latency.Corrected
+	return verdict.Check{Expr: "after the overload the light load's median latency is back within 2× of before it (+2 ms)", Metric: "recovery_p50", Unit: "ms",
+		Measured: float64(a.P50) / 1e6,
+		Pass:     b.P50 > 0 && a.P50 <= 2*b.P50+2*time.Millisecond,
+		Detail:   fmt.Sprintf("p50 %v before, %v after (p99 %v before, %v after)", b.P50, a.P50, b.P99, a.P99)}
 }
 
 // TestDegradationRecoveryCheckFailsAgainstAServerThatStaysSlow is the
