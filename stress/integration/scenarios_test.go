@@ -349,12 +349,22 @@ func lcDropped(c chaos.MessageCounts) uint64 { return c.Hit }
 // memoryStability samples the server's memory every sample period under
 // load: average, peak, growth rate (Theil–Sen after the first half).
 func memoryStability(ctx context.Context, tb *stepTB, f figures) (*report.Node, error) {
-	n, _ := memoryRun(ctx, tb, f, mcptest.Faults{}, stepMemoryStability)
+	n, growth := memoryRun(ctx, tb, f, mcptest.Faults{}, stepMemoryStability)
+	if f.Mode == profile.ModeQuick && !growth.Skipped() {
+		growth.Skip = quickMemorySkip + "; measured here: " + growth.Detail
+	}
+	n.AddCheck(growth)
 	return n, nil
 }
 
+// quickMemorySkip is why quick mode reports the server's memory growth
+// without judging it.
+const quickMemorySkip = "not judged in quick mode: 10 s after a 10 s start cannot tell a leak from the Go runtime's own growth " +
+	"(a healthy server measured 0 MB/h in one run and 310 MB/h, 39.4→40.2 MB, in a CI run, against 1,084–1,224 MB/h leaking 256 B per call); " +
+	"judged from demo mode up (2 min at 10 s samples), and leaks are judged in quick mode by the sustained suite"
+
 // memoryRun is MemoryStability's run against a reference server with
-// faults: its node, and the growth check on it.
+// faults: its node, and the growth check on it (for the caller to add).
 func memoryRun(ctx context.Context, tb testing.TB, f figures, faults mcptest.Faults, name string) (*report.Node, verdict.Check) {
 	l := f.RunLevels()[0]
 	opts := mcptest.Options{Faults: faults}
@@ -379,7 +389,7 @@ func memoryRun(ctx context.Context, tb testing.TB, f figures, faults mcptest.Fau
 	max := f.target(tb, "memory_stability")["growth_mb_per_hour_max"]
 	n := judge.SummaryNode(name, sum, suite.Started(), true)
 	growth := judge.GrowthCheck(fmt.Sprintf("server memory growth after the first half <= %g MB/h", max), g, err, max, srv[0].Target())
-	n.AddCheck(judge.Accounted(sum), growth)
+	n.AddCheck(judge.Accounted(sum))
 	n.AddMetric("memory_average_mb", "MB", avg, report.BetterLower)
 	n.AddMetric("memory_peak_mb", "MB", peak, report.BetterLower)
 	n.AddMetric("memory_samples", "", float64(k), "")
@@ -390,7 +400,9 @@ func memoryRun(ctx context.Context, tb testing.TB, f figures, faults mcptest.Fau
 // TestMemoryStabilityCheckFailsAgainstALeakingServer is the negative
 // control of MemoryStability's growth check: the same run against a
 // reference server that keeps 256 bytes of every call (about 900 MB/h at
-// 1,000 calls/s) must fail it.
+// 1,000 calls/s) must fail it. It runs in quick mode too, where the step
+// reports the growth without judging it (quickMemorySkip): the leak reads
+// 3.5× the largest growth measured on a healthy server there.
 func TestMemoryStabilityCheckFailsAgainstALeakingServer(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
