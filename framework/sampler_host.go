@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // HostSample is what the machine's kernel counted when the sample was taken,
@@ -95,13 +96,15 @@ func hostDropsWarning(a, b *ResourceSample) string {
 	}
 	backlog := b.Host.BacklogDrops - min(a.Host.BacklogDrops, b.Host.BacklogDrops)
 	listen := b.Host.ListenDrops - min(a.Host.ListenDrops, b.Host.ListenDrops)
-	switch {
-	case backlog > 0 && listen > 0:
-		return fmt.Sprintf("the kernel dropped %d packets (input backlog full: raise net.core.netdev_max_backlog) and %d connection attempts (accept queue full) on this machine during the run: each costs a TCP retransmission timeout, which the latencies include", backlog, listen)
-	case backlog > 0:
-		return fmt.Sprintf("the kernel dropped %d packets on this machine during the run (input backlog full: raise net.core.netdev_max_backlog): each costs a TCP retransmission timeout (≥ 200 ms), which the latencies include", backlog)
-	case listen > 0:
-		return fmt.Sprintf("the kernel dropped %d connection attempts during the run (a listener's accept queue was full): each waits ≥ 1 s for the SYN to be retransmitted, which the session opening includes", listen)
+	var parts []string
+	if backlog > 0 {
+		parts = append(parts, fmt.Sprintf("%d packets (input backlog full: raise net.core.netdev_max_backlog; each costs a TCP retransmission timeout, ≥ 200 ms)", backlog))
 	}
-	return ""
+	if listen > 0 {
+		parts = append(parts, fmt.Sprintf("%d connection attempts (a listener's accept queue full; each waits ≥ 1 s for its SYN to be sent again)", listen))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "the kernel dropped " + strings.Join(parts, " and ") + " on this machine during the run; the latencies include those waits"
 }
