@@ -245,8 +245,7 @@ func failoverRecovery(ctx context.Context, tb *stepTB, f figures) (*report.Node,
 	wg.Wait()
 	pts := points(sum)
 	imp, err := chaos.MeasureImpact(pts, ev, chaos.ImpactOptions{BaselineFrom: sum.Start.Add(d / 8)})
-	rec := judge.Recovery(chaos.Recovery{Recovered: imp.Recovered, Time: imp.TimeToRecover, Observed: imp.Observed},
-		"a server process crash", time.Duration(tg["recovery_s_max"])*time.Second)
+	rec := judge.RecoveryTime([]chaos.Impact{imp}, "a server process crash", time.Duration(tg["recovery_s_max"])*time.Second, false)
 	if err != nil {
 		rec = verdict.NoDataCheck(rec.Expr, rec.Metric, rec.Unit, err.Error())
 	}
