@@ -10,7 +10,7 @@
 //	TestChaosClientDisconnections    10% of the connections reset every 60 s: 100% of them
 //	                                 reconnected, < 50% throughput lost (worst 1 s window)
 //	TestChaosNetworkPartitions       a 30 s partition every 2 min: detected < 5 s, healed < 15 s
-//	TestChaosMessageLoss             2% of the messages lost each way: detected by a 75 ms request
+//	TestChaosMessageLoss             2% of the messages lost each way: detected by a 50 ms request
 //	                                 timeout (p99 < 100 ms), < 1% unrecovered after 2 retries
 //	TestChaosLatencyInjection        100–500 ms per request: throughput holds, no amplification,
 //	                                 no errors piling up, back to normal < 10 s after
