@@ -392,8 +392,10 @@ func Summarize(r *Result, thresholds []Threshold) *Summary {
 	}
 	s.Conservation = Conservation{Scheduled: r.Scheduled, Accounted: c.Total(), Holds: r.Scheduled == c.Total()}
 	s.Thresholds = EvaluateThresholds(r, thresholds)
-	if w := hostDropsWarning(r.ResourcesStart, r.ResourcesEnd); w != "" && !slices.Contains(r.Warnings, w) {
-		s.Warnings = append(slices.Clip(r.Warnings), w)
+	for _, w := range []string{hostDropsWarning(r.ResourcesStart, r.ResourcesEnd), hostStealWarning(r.ResourcesStart, r.ResourcesEnd)} {
+		if w != "" && !slices.Contains(s.Warnings, w) {
+			s.Warnings = append(slices.Clip(s.Warnings), w)
+		}
 	}
 	return s
 }

@@ -84,3 +84,56 @@ func TestSummaryWarnsWhenTheKernelDroppedPackets(t *testing.T) {
 		})
 	}
 }
+
+const procStatSample = "cpu  631929 1226 359971 2934368 6606 0 100868 141104 0 0\n" +
+	"cpu0 309215 617 178291 1478350 1558 0 49818 69790 0 0\n"
+
+func TestSamplerReadsTheCPUStolenFromTheMachine(t *testing.T) {
+	s := NewSampler()
+	s.procRoot = t.TempDir()
+	if err := os.WriteFile(filepath.Join(s.procRoot, "stat"), []byte(procStatSample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Sample(time.Now()).Host
+	const total = 631929 + 1226 + 359971 + 2934368 + 6606 + 0 + 100868 + 141104
+	if h == nil || h.CPUTicks != total || h.StealTicks != 141104 {
+		t.Fatalf("host %+v, want cpu %d steal 141104", h, total)
+	}
+	for _, bad := range []string{"", "intr 1 2 3\n", "cpu 1 2 3\n", "cpu 1 2 3 4 5 6 7 x 9 10\n"} {
+		if _, _, ok := parseCPUSteal([]byte(bad)); ok {
+			t.Errorf("parseCPUSteal(%q) ok, want not", bad)
+		}
+	}
+}
+
+// A run during which the hypervisor held back 5% or more of the CPU says
+// so in its summary; one with less says nothing.
+func TestSummaryWarnsWhenTheHypervisorStoleCPU(t *testing.T) {
+	at := func(cpu, steal uint64) *ResourceSample {
+		return &ResourceSample{Host: &HostSample{CPUTicks: cpu, StealTicks: steal}}
+	}
+	cases := []struct {
+		name       string
+		start, end *ResourceSample
+		want       string
+	}{
+		{"background steal", at(1000, 30), at(2000, 60), ""},
+		{"a tenth stolen", at(1000, 30), at(2000, 130), "held back 10.0%"},
+		{"no ticks between", at(1000, 30), at(1000, 90), ""},
+		{"not sampled", nil, at(2000, 900), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Summarize(&Result{ResourcesStart: tc.start, ResourcesEnd: tc.end}, nil)
+			var got string
+			for _, w := range s.Warnings {
+				if strings.Contains(w, "hypervisor") {
+					got = w
+				}
+			}
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Fatalf("warnings %q, want one containing %q", s.Warnings, tc.want)
+			}
+		})
+	}
+}
