@@ -46,45 +46,6 @@ func TestSamplerReadsTheKernelsDropCounters(t *testing.T) {
 	}
 }
 
-// A run during which the kernel dropped packets says so in its summary;
-// one during which it dropped none says nothing.
-func TestSummaryWarnsWhenTheKernelDroppedPackets(t *testing.T) {
-	at := func(backlog, listen uint64) *ResourceSample {
-		return &ResourceSample{Host: &HostSample{BacklogDrops: backlog, ListenDrops: listen}}
-	}
-	cases := []struct {
-		name       string
-		start, end *ResourceSample
-		want       string
-	}{
-		{"none dropped", at(5, 2), at(5, 2), ""},
-		{"backlog full", at(5, 2), at(47, 2), "dropped 42 packets"},
-		{"accept queue full", at(5, 2), at(5, 3), "dropped 1 connection attempts"},
-		{"not sampled", nil, at(9, 9), ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := &Result{ResourcesStart: tc.start, ResourcesEnd: tc.end, Warnings: []string{"earlier"}}
-			s := Summarize(r, nil)
-			var got string
-			for _, w := range s.Warnings {
-				if strings.Contains(w, "kernel dropped") {
-					got = w
-				}
-			}
-			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-				t.Fatalf("warnings %q, want one containing %q", s.Warnings, tc.want)
-			}
-			if len(r.Warnings) != 1 {
-				t.Fatalf("the result's own warnings changed: %q", r.Warnings)
-			}
-			if again := Summarize(&s.Result, nil); len(again.Warnings) != len(s.Warnings) {
-				t.Fatalf("summarized twice: %q", again.Warnings)
-			}
-		})
-	}
-}
-
 const procStatSample = "cpu  631929 1226 359971 2934368 6606 0 100868 141104 0 0\n" +
 	"cpu0 309215 617 178291 1478350 1558 0 49818 69790 0 0\n"
 
@@ -106,33 +67,43 @@ func TestSamplerReadsTheCPUStolenFromTheMachine(t *testing.T) {
 	}
 }
 
-// A run during which the hypervisor held back 5% or more of the CPU says
-// so in its summary; one with less says nothing.
-func TestSummaryWarnsWhenTheHypervisorStoleCPU(t *testing.T) {
-	at := func(cpu, steal uint64) *ResourceSample {
-		return &ResourceSample{Host: &HostSample{CPUTicks: cpu, StealTicks: steal}}
+// A run during which the kernel dropped packets, or the hypervisor held
+// back 5% or more of the CPU, says so in its summary; one with neither
+// says nothing, and summarizing again adds nothing.
+func TestSummaryWarnsOfWhatTheHostDid(t *testing.T) {
+	at := func(backlog, listen, cpu, steal uint64) *ResourceSample {
+		return &ResourceSample{Host: &HostSample{BacklogDrops: backlog, ListenDrops: listen, CPUTicks: cpu, StealTicks: steal}}
 	}
 	cases := []struct {
 		name       string
 		start, end *ResourceSample
-		want       string
+		want       []string
 	}{
-		{"background steal", at(1000, 30), at(2000, 60), ""},
-		{"a tenth stolen", at(1000, 30), at(2000, 130), "held back 10.0%"},
-		{"no ticks between", at(1000, 30), at(1000, 90), ""},
-		{"not sampled", nil, at(2000, 900), ""},
+		{"quiet", at(5, 2, 1000, 30), at(5, 2, 2000, 60), nil},
+		{"backlog full", at(5, 2, 1000, 30), at(47, 2, 2000, 60), []string{"kernel dropped 42 packets"}},
+		{"accept queue full", at(5, 2, 1000, 30), at(5, 3, 2000, 60), []string{"kernel dropped 1 connection attempts"}},
+		{"a tenth stolen", at(5, 2, 1000, 30), at(5, 2, 2000, 130), []string{"hypervisor held back 10.0%"}},
+		{"both", at(5, 2, 1000, 30), at(6, 2, 2000, 130), []string{"kernel dropped 1 packets", "hypervisor held back 10.0%"}},
+		{"no ticks between", at(5, 2, 1000, 30), at(5, 2, 1000, 90), nil},
+		{"not sampled", nil, at(9, 9, 2000, 900), nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := Summarize(&Result{ResourcesStart: tc.start, ResourcesEnd: tc.end}, nil)
-			var got string
-			for _, w := range s.Warnings {
-				if strings.Contains(w, "hypervisor") {
-					got = w
+			r := &Result{ResourcesStart: tc.start, ResourcesEnd: tc.end, Warnings: []string{"earlier"}}
+			s := Summarize(r, nil)
+			if len(s.Warnings) != 1+len(tc.want) {
+				t.Fatalf("warnings %q, want %d besides the earlier one", s.Warnings, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(s.Warnings[1+i], w) {
+					t.Fatalf("warning %d is %q, want one containing %q", 1+i, s.Warnings[1+i], w)
 				}
 			}
-			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-				t.Fatalf("warnings %q, want one containing %q", s.Warnings, tc.want)
+			if len(r.Warnings) != 1 {
+				t.Fatalf("the result's own warnings changed: %q", r.Warnings)
+			}
+			if again := Summarize(&s.Result, nil); len(again.Warnings) != len(s.Warnings) {
+				t.Fatalf("summarized twice: %q", again.Warnings)
 			}
 		})
 	}
