@@ -25,8 +25,12 @@ func TestEveryShippedProfileLoadsInEveryMode(t *testing.T) {
 				if pl.Duration <= 0 || pl.String() == "" {
 					t.Errorf("plan %v", pl)
 				}
-				if mode == ModeQuick && pl.Duration.D() > 30*time.Second {
-					t.Errorf("quick mode runs %v, want seconds", pl.Duration.D())
+				// Quick mode runs in every CI run (make test, well under
+				// 30 min for all suites): seconds, and at most the 75 s
+				// the sustained soak needs to judge memory over a minute
+				// after its warm-up.
+				if mode == ModeQuick && pl.Duration.D() > 75*time.Second {
+					t.Errorf("quick mode runs %v, want at most 75 s", pl.Duration.D())
 				}
 			})
 		}
