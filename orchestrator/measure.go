@@ -2,11 +2,14 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpstress/mcpstress/regression"
@@ -67,6 +70,19 @@ type Efficiency struct {
 	Cores      int           `json:"cores"` // GOMAXPROCS when measured
 	Sequential time.Duration `json:"sequential_ns"`
 	Parallel   time.Duration `json:"parallel_ns"`
+	// RawParallel is the same steps' work on Workers plain goroutines, no
+	// orchestrator, in the same rounds: the parallelism the machine
+	// offered at the time (a shared VM's other core is not always there).
+	RawParallel time.Duration `json:"raw_parallel_ns,omitempty"`
+}
+
+// RawSpeedup is Sequential/RawParallel: the machine's own speed-up of the
+// work at the time (0 when not measured).
+func (e Efficiency) RawSpeedup() float64 {
+	if e.RawParallel <= 0 {
+		return 0
+	}
+	return float64(e.Sequential) / float64(e.RawParallel)
 }
 
 // Speedup is Sequential/Parallel (0 when not measured).
@@ -327,8 +343,38 @@ func MeasureParallel(ctx context.Context, steps, workers int, name string, work 
 		if e.Parallel == 0 || par.Duration < e.Parallel {
 			e.Parallel = par.Duration
 		}
+		raw, err := runPlain(ctx, steps, workers, work)
+		if err != nil {
+			return e, err
+		}
+		if e.RawParallel == 0 || raw < e.RawParallel {
+			e.RawParallel = raw
+		}
 	}
 	return e, nil
+}
+
+// runPlain runs steps calls of work on workers goroutines that take them in
+// turn, without the orchestrator, and returns the wall time.
+func runPlain(ctx context.Context, steps, workers int, work func(context.Context, *StepEnv) error) (time.Duration, error) {
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(steps) {
+				if err := work(ctx, &StepEnv{}); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(t0), errors.Join(errs...)
 }
 
 // Checks judges each figure against the seed's claim (the constants
@@ -352,21 +398,38 @@ func (o Overheads) Checks() []verdict.Check {
 		le("regression detection < 100ms (seed; its table says 180 ms)", "regression_detection", o.RegressionDetection, SeedRegressionDetection, "ms", ms,
 			fmt.Sprintf("regression.Compare, %d metrics × %d runs per side, median of 3", o.RegressionMetrics, o.RegressionRuns)),
 	}
-	p := o.Parallel
-	expr := fmt.Sprintf("parallel speed-up >= %.1fx with %d workers (ours; the seed states none)", ParallelSpeedupTarget, p.Workers)
-	detail := fmt.Sprintf("%d independent %s steps: sequential %v, parallel %v (best of %d alternating rounds each); %d cores here, so at most %dx",
-		p.Steps, p.Work, p.Sequential.Round(time.Millisecond), p.Parallel.Round(time.Millisecond), parallelRounds, p.Cores, p.Ceiling())
-	switch {
-	case p.Parallel <= 0:
-		cs = append(cs, verdict.NoDataCheck(expr, "parallel_speedup", "x", "not measured"))
-	case p.Ceiling() < 2:
-		cs = append(cs, verdict.SkippedCheck(expr, "parallel_speedup", fmt.Sprintf("%d core(s) and %d worker(s): no speed-up possible", p.Cores, p.Workers)))
-	default:
-		cs = append(cs, verdict.Check{Expr: expr, Metric: "parallel_speedup", Measured: p.Speedup(), Unit: "x",
-			Pass: p.Speedup() >= ParallelSpeedupTarget, Detail: detail})
-	}
-	return cs
+	return append(cs, o.Parallel.Check())
 }
+
+// Check judges the speed-up: at least ParallelSpeedupTarget, or, when the
+// machine itself offered less at the time (its plain goroutines' speed-up
+// of the same work, measured in the same rounds), within
+// parallelRawTolerance of that and that at least parallelRawMin: a busy
+// shared VM (a CI run read 1.39× with 78 ms of steps) does not fail the
+// orchestrator, while steps run one at a time (speed-up 1) still fail.
+func (p Efficiency) Check() verdict.Check {
+	expr := fmt.Sprintf("parallel speed-up >= %.1fx with %d workers, or >= %.0f%% of plain goroutines' speed-up of the same work (>= %.1fx) when the machine offers less (ours; the seed states none)",
+		ParallelSpeedupTarget, p.Workers, 100*parallelRawTolerance, parallelRawMin)
+	detail := fmt.Sprintf("%d independent %s steps: sequential %v, parallel %v, plain goroutines %v (speed-up %.2fx; best of %d alternating rounds each); %d cores here, so at most %dx",
+		p.Steps, p.Work, p.Sequential.Round(time.Millisecond), p.Parallel.Round(time.Millisecond), p.RawParallel.Round(time.Millisecond), p.RawSpeedup(), parallelRounds, p.Cores, p.Ceiling())
+	switch {
+	case p.Parallel <= 0 || p.RawParallel <= 0:
+		return verdict.NoDataCheck(expr, "parallel_speedup", "x", "not measured")
+	case p.Ceiling() < 2:
+		return verdict.SkippedCheck(expr, "parallel_speedup", fmt.Sprintf("%d core(s) and %d worker(s): no speed-up possible", p.Cores, p.Workers))
+	}
+	s, raw := p.Speedup(), p.RawSpeedup()
+	pass := s >= ParallelSpeedupTarget || (raw >= parallelRawMin && s >= parallelRawTolerance*raw)
+	return verdict.Check{Expr: expr, Metric: "parallel_speedup", Measured: s, Unit: "x", Pass: pass, Detail: detail}
+}
+
+// parallelRawTolerance and parallelRawMin bound the fallback of
+// Efficiency.Check: the orchestrator's speed-up at least 90% of the plain
+// goroutines', which must themselves reach 1.2×.
+const (
+	parallelRawTolerance = 0.9
+	parallelRawMin       = 1.2
+)
 
 // Node returns the figures as a test node for a report: metrics (lower is
 // better for the times, higher for the speed-up), the Checks, and a table

@@ -485,3 +485,31 @@ func TestParallelSpeedupCheckFailsWhenStepsSerialize(t *testing.T) {
 	}
 	t.Fatal("no parallel_speedup check")
 }
+
+// The speed-up check on figures: a quiet machine, a busy one (the plain
+// goroutines' speed-up is down too), an orchestrator that ran the steps
+// one at a time while the machine offered two cores, and work that
+// serializes on its own (the machine offers no speed-up to judge).
+func TestParallelSpeedupCheckJudgesAgainstTheMachinesOwnSpeedup(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	e := func(seq, par, raw int) orchestrator.Efficiency {
+		return orchestrator.Efficiency{Work: "cpu", Steps: 8, Workers: 2, Cores: 2, Sequential: ms(seq), Parallel: ms(par), RawParallel: ms(raw)}
+	}
+	cases := []struct {
+		name string
+		e    orchestrator.Efficiency
+		pass bool
+	}{
+		{"quiet machine", e(120, 62, 61), true},
+		{"busy machine, CI's 1.39x", e(78, 56, 54), true},
+		{"steps one at a time", e(78, 77, 41), false},
+		{"busy and behind the machine", e(78, 70, 54), false},
+		{"the work serializes itself", e(78, 76, 75), false},
+		{"not measured", e(78, 40, 0), false},
+	}
+	for _, tc := range cases {
+		if c := tc.e.Check(); c.Pass != tc.pass || c.Skip != "" {
+			t.Errorf("%s: %v, want pass %v", tc.name, c, tc.pass)
+		}
+	}
+}

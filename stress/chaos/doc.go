@@ -23,6 +23,8 @@
 //	TestChaosReconnectCheckFailsWithoutReconnect             a drop with reconnect disabled
 //	TestChaosDegradationCheckFailsWhenTheLoadNoLongerFits    the delay with one request on the
 //	                                                         wire per session
+//	TestChaosLatencyRecoveryCheckFailsWhenDamageLasts        the delay's removal leaving every
+//	                                                         answer 50 ms slower
 //	(in TestChaosNetworkPartitions)                          detection over traffic with no fault
 //
 // Every scenario offers 150 sessions 1,500 msg/s (open model, 8 requests in

@@ -24,7 +24,11 @@ import (
 // (min+max)/2 ± (max−min)/2 — per chunk, and in order, so on a busy
 // connection a short delay waits behind a long one and the spread leans
 // toward max.
-func latencyFault(e *env, lo, hi time.Duration) chaos.Fault {
+//
+// residual, when set, is what the removal leaves behind on our own servers:
+// every answer that much slower (the lasting damage of the recovery
+// check's negative control).
+func latencyFault(e *env, lo, hi, residual time.Duration) chaos.Fault {
 	if len(e.servers) > 0 {
 		return chaos.Hook{Kind: "latency",
 			On: func(ctx context.Context, _ *rand.Rand) (string, error) {
@@ -37,7 +41,7 @@ func latencyFault(e *env, lo, hi time.Duration) chaos.Fault {
 			},
 			Off: func(ctx context.Context) error {
 				for _, s := range e.servers {
-					if err := s.SetFaults(ctx, mcptest.Faults{}); err != nil {
+					if err := s.SetFaults(ctx, mcptest.Faults{Delay: residual}); err != nil {
 						return err
 					}
 				}
@@ -150,16 +154,26 @@ func ratio(a, b uint64) float64 {
 	return float64(a) / float64(b)
 }
 
-func latencyRun(t *testing.T, tr *stress.T, f figures, name string, clientPipeline int) (*result, time.Duration, time.Duration) {
+// latencyRun drives the scenario; clientPipeline > 0 caps the requests in
+// flight per session and residual > 0 leaves every answer that much slower
+// after the removal (both on our own server: the negative controls).
+//
+// The watch after the removal is at least the recovery target plus one
+// window, so "back to normal < 10 s" is judged over the 10 s it allows: a
+// quick CI run watched 4 s, in which the machine's own 20–60 ms stalls
+// (100 ms points) kept every 1 s window's p95 above 2× the pre-fault
+// p95, and failed a server that had recovered in 0.3 s by throughput.
+func latencyRun(t *testing.T, tr *stress.T, f figures, name string, clientPipeline int, residual time.Duration) (*result, time.Duration, time.Duration) {
 	t.Helper()
 	const sc = "latency_injection"
 	lo, hi := ms(f.param(t, sc, "delay_min_ms")), ms(f.param(t, sc, "delay_max_ms"))
 	timeout := ms(f.param(t, sc, "request_timeout_ms"))
-	e := setup(t, tr, envOptions{proxy: suite.Target() != "", alwaysOwn: clientPipeline > 0})
+	e := setup(t, tr, envOptions{proxy: suite.Target() != "", alwaysOwn: clientPipeline > 0 || residual > 0})
 	f.timeout = timeout
-	r := run(t, tr, f, e, spec{name: name, total: f.warmup + f.baseline + f.fault + f.recovery, faultAt: f.warmup + f.baseline,
+	watch := max(f.recovery, secs(f.target(t, sc, "recovery_s_max"))+f.window)
+	r := run(t, tr, f, e, spec{name: name, total: f.warmup + f.baseline + f.fault + watch, faultAt: f.warmup + f.baseline,
 		faultFor: f.fault, timeout: timeout, clientPipeline: clientPipeline,
-		schedule: chaos.Schedule{Seed: 35, Entries: []chaos.Entry{{Name: "latency", For: f.fault, Fault: latencyFault(e, lo, hi)}}}})
+		schedule: chaos.Schedule{Seed: 35, Entries: []chaos.Entry{{Name: "latency", For: f.fault, Fault: latencyFault(e, lo, hi, residual)}}}})
 	return r, lo, hi
 }
 
@@ -180,7 +194,7 @@ func TestChaosLatencyInjection(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
 	t.Logf("plan: %s", f.plan(fmt.Sprintf("every request delayed %g–%g ms for %v", f.param(t, "latency_injection", "delay_min_ms"), f.param(t, "latency_injection", "delay_max_ms"), f.fault)))
-	r, _, _ := latencyRun(t, tr, f, "latency-injection", 0)
+	r, _, _ := latencyRun(t, tr, f, "latency-injection", 0, 0)
 	f.timeout = ms(f.param(t, "latency_injection", "request_timeout_ms"))
 	lo, hi := ms(f.param(t, "latency_injection", "delay_min_ms")), ms(f.param(t, "latency_injection", "delay_max_ms"))
 	j := judgeLatency(t, f, r, lo, hi)
@@ -201,10 +215,28 @@ func TestChaosDegradationCheckFailsWhenTheLoadNoLongerFits(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
 	f.fault, f.recovery = min(f.fault, 4*time.Second), min(f.recovery, 3*time.Second)
-	r, lo, hi := latencyRun(t, tr, f, "latency-one-in-flight", 1)
+	r, lo, hi := latencyRun(t, tr, f, "latency-one-in-flight", 1, 0)
 	f.timeout = ms(f.param(t, "latency_injection", "request_timeout_ms"))
 	j := judgeLatency(t, f, r, lo, hi)
 	thr := j.checks[0]
 	tr.Judge(r.sum, verdict.Check{Expr: "FAILS with one request in flight per session: " + thr.Expr, Metric: thr.Metric, Unit: thr.Unit,
 		Measured: thr.Measured, Pass: thr.Failed() && !thr.Unmeasured(), Detail: thr.String()})
+}
+
+// TestChaosLatencyRecoveryCheckFailsWhenDamageLasts is the negative control
+// of the "no lasting damage" check: the same delay, whose removal leaves
+// every answer 50 ms slower (ten times a quiet pre-fault p95), must fail
+// it against our own server; throughput and errors stay normal, so only
+// the latency can fail it.
+func TestChaosLatencyRecoveryCheckFailsWhenDamageLasts(t *testing.T) {
+	tr := suite.Test(t)
+	f := loadFigures(t)
+	f.fault = min(f.fault, 4*time.Second)
+	const residual = 50 * time.Millisecond
+	r, lo, hi := latencyRun(t, tr, f, "latency-lasting-damage", 0, residual)
+	f.timeout = ms(f.param(t, "latency_injection", "request_timeout_ms"))
+	j := judgeLatency(t, f, r, lo, hi)
+	rec := j.checks[len(j.checks)-1]
+	tr.Judge(r.sum, verdict.Check{Expr: fmt.Sprintf("FAILS when the removal leaves answers %v slower: %s", residual, rec.Expr), Metric: rec.Metric, Unit: rec.Unit,
+		Measured: rec.Measured, Pass: rec.Failed() && !rec.Unmeasured() && j.preP95 > 0, Detail: rec.String()})
 }
