@@ -406,6 +406,13 @@ func TestSustainedMemoryStability(t *testing.T) {
 	checks, server := memoryChecks(f, sum, s.ServerGC, suite.TargetLabel())
 	client, cerr := judge.RobustGrowth("client live heap", sum.Intervals, sum.Start.Add(f.warmup), time.Time{}, judge.ClientHeap)
 	cc := judge.GrowthCheck(fmt.Sprintf("the library's own heap stays flat: growth after warm-up <= %g MB/h", f.clientPerHour), client, cerr, f.clientPerHour, "the test process")
+	if f.Mode == profile.ModeQuick && !cc.Skipped() {
+		// The live heap moves only when a GC ends: in the quick minute
+		// the generator's processes (15,000 sessions, 150–180 MB live)
+		// collected a few times, and the fit over those few steps read
+		// −295 and +286 MB/h in two healthy runs.
+		cc.Skip = "not judged in quick mode: the live heap changes only at a GC, and a minute holds a few of them; measured here: " + cc.Detail
+	}
 	checks = append(checks, cc)
 	tr.Judge(sum, checks...)
 	if server.Samples > 0 {
