@@ -126,6 +126,10 @@ func netstatField(b []byte, prefix, name string) (uint64, bool) {
 // a shared VM (this project's 2-core machines read 3.4% since boot).
 const stealWarnFraction = 0.05
 
+// hostStealWarning and hostDropsWarning start with the phrases
+// scripts/stress.sh looks for ("the hypervisor held back", "the kernel
+// dropped") to rerun a suite that failed on a disturbed machine; keep them.
+
 // hostStealWarning says how much of the machine's CPU time a hypervisor
 // held back between a and b, when it is at least stealWarnFraction.
 func hostStealWarning(a, b *ResourceSample) string {

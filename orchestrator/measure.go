@@ -378,9 +378,7 @@ func runPlain(ctx context.Context, steps, workers int, work func(context.Context
 }
 
 // Checks judges each figure against the seed's claim (the constants
-// above). The parallel speed-up is judged against ParallelSpeedupTarget
-// only where at least 2 cores and 2 workers allow it, and is skipped with
-// the reason otherwise.
+// above), and the parallel speed-up by Efficiency.Check.
 func (o Overheads) Checks() []verdict.Check {
 	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 	le := func(expr, metric string, got, claim time.Duration, unit string, scale func(time.Duration) float64, detail string) verdict.Check {

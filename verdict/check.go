@@ -60,6 +60,19 @@ func SkippedCheck(expr, metric, reason string) Check {
 	return Check{Expr: expr, Metric: metric, Measured: math.NaN(), Skip: reason}
 }
 
+// ReportedOnly returns c not judged, for the reason why, with its measured
+// figure and evidence kept in the reason ("...; measured here: Detail"):
+// a check whose run is too short to decide it (a quick mode's seconds of
+// memory slope) shows what it measured instead of passing or failing. A
+// check already not judged is returned as it is.
+func (c Check) ReportedOnly(why string) Check {
+	if c.Skipped() {
+		return c
+	}
+	c.Skip = why + "; measured here: " + c.Detail
+	return c
+}
+
 // Skipped reports whether the check was not judged (Skip is set).
 func (c Check) Skipped() bool { return c.Skip != "" }
 

@@ -219,3 +219,22 @@ func TestCheckReadsAnOlderRecord(t *testing.T) {
 		t.Errorf("read %+v, want %+v", c, want)
 	}
 }
+
+// A check reported only is neither passed nor failed, and keeps what it
+// measured in its reason; one already not judged keeps its own reason.
+func TestReportedOnlyKeepsTheMeasurement(t *testing.T) {
+	failing := Check{Expr: "growth <= 50 MB/h", Measured: 157, Unit: "MB/h", Detail: "323.8→324.3 MB over 15s"}
+	r := failing.ReportedOnly("in quick mode: 15 s cannot tell")
+	if !r.Skipped() || r.Failed() || r.Passed() || r.Measured != 157 {
+		t.Fatalf("reported only: %+v", r)
+	}
+	if want := "– growth <= 50 MB/h: not judged: in quick mode: 15 s cannot tell; measured here: 323.8→324.3 MB over 15s"; r.String() != want {
+		t.Fatalf("got %q, want %q", r.String(), want)
+	}
+	if !failing.Failed() {
+		t.Fatal("the original check changed")
+	}
+	if again := SkippedCheck("x", "m", "remote target").ReportedOnly("in quick mode"); again.Skip != "remote target" {
+		t.Fatalf("an already skipped check got %q", again.Skip)
+	}
+}

@@ -154,15 +154,10 @@ func ratio(a, b uint64) float64 {
 	return float64(a) / float64(b)
 }
 
-// latencyRun drives the scenario; clientPipeline > 0 caps the requests in
-// flight per session and residual > 0 leaves every answer that much slower
-// after the removal (both on our own server: the negative controls).
-//
-// The watch after the removal is at least the recovery target plus one
-// window, so "back to normal < 10 s" is judged over the 10 s it allows: a
-// quick CI run watched 4 s, in which the machine's own 20–60 ms stalls
-// (100 ms points) kept every 1 s window's p95 above 2× the pre-fault
-// p95, and failed a server that had recovered in 0.3 s by throughput.
+// latencyRun drives the scenario, watching f.recovery after the removal;
+// clientPipeline > 0 caps the requests in flight per session and
+// residual > 0 leaves every answer that much slower after the removal
+// (both on our own server: the negative controls).
 func latencyRun(t *testing.T, tr *stress.T, f figures, name string, clientPipeline int, residual time.Duration) (*result, time.Duration, time.Duration) {
 	t.Helper()
 	const sc = "latency_injection"
@@ -170,11 +165,21 @@ func latencyRun(t *testing.T, tr *stress.T, f figures, name string, clientPipeli
 	timeout := ms(f.param(t, sc, "request_timeout_ms"))
 	e := setup(t, tr, envOptions{proxy: suite.Target() != "", alwaysOwn: clientPipeline > 0 || residual > 0})
 	f.timeout = timeout
-	watch := max(f.recovery, secs(f.target(t, sc, "recovery_s_max"))+f.window)
-	r := run(t, tr, f, e, spec{name: name, total: f.warmup + f.baseline + f.fault + watch, faultAt: f.warmup + f.baseline,
+	r := run(t, tr, f, e, spec{name: name, total: f.warmup + f.baseline + f.fault + f.recovery, faultAt: f.warmup + f.baseline,
 		faultFor: f.fault, timeout: timeout, clientPipeline: clientPipeline,
 		schedule: chaos.Schedule{Seed: 35, Entries: []chaos.Entry{{Name: "latency", For: f.fault, Fault: latencyFault(e, lo, hi, residual)}}}})
 	return r, lo, hi
+}
+
+// watchRecovery lengthens f's watch after the removal to at least the
+// recovery target plus one window, for the tests that judge "back to
+// normal < 10 s" over the 10 s it allows: a quick CI run watched 4 s, in
+// which the machine's own 20–60 ms stalls (100 ms points) kept every 1 s
+// window's p95 above 2× the pre-fault p95, and failed a server that had
+// recovered in 0.3 s by throughput.
+func (f figures) watchRecovery(t *testing.T) figures {
+	f.recovery = max(f.recovery, secs(f.target(t, "latency_injection", "recovery_s_max"))+f.window)
+	return f
 }
 
 // TestChaosLatencyInjection is seed scenario 3.5: for the whole fault
@@ -194,6 +199,7 @@ func TestChaosLatencyInjection(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
 	t.Logf("plan: %s", f.plan(fmt.Sprintf("every request delayed %g–%g ms for %v", f.param(t, "latency_injection", "delay_min_ms"), f.param(t, "latency_injection", "delay_max_ms"), f.fault)))
+	f = f.watchRecovery(t)
 	r, _, _ := latencyRun(t, tr, f, "latency-injection", 0, 0)
 	f.timeout = ms(f.param(t, "latency_injection", "request_timeout_ms"))
 	lo, hi := ms(f.param(t, "latency_injection", "delay_min_ms")), ms(f.param(t, "latency_injection", "delay_max_ms"))
@@ -231,6 +237,7 @@ func TestChaosDegradationCheckFailsWhenTheLoadNoLongerFits(t *testing.T) {
 func TestChaosLatencyRecoveryCheckFailsWhenDamageLasts(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
+	f = f.watchRecovery(t)
 	f.fault = min(f.fault, 4*time.Second)
 	const residual = 50 * time.Millisecond
 	r, lo, hi := latencyRun(t, tr, f, "latency-lasting-damage", 0, residual)

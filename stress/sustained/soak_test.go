@@ -406,12 +406,12 @@ func TestSustainedMemoryStability(t *testing.T) {
 	checks, server := memoryChecks(f, sum, s.ServerGC, suite.TargetLabel())
 	client, cerr := judge.RobustGrowth("client live heap", sum.Intervals, sum.Start.Add(f.warmup), time.Time{}, judge.ClientHeap)
 	cc := judge.GrowthCheck(fmt.Sprintf("the library's own heap stays flat: growth after warm-up <= %g MB/h", f.clientPerHour), client, cerr, f.clientPerHour, "the test process")
-	if f.Mode == profile.ModeQuick && !cc.Skipped() {
+	if f.Mode == profile.ModeQuick {
 		// The live heap moves only when a GC ends: in the quick minute
 		// the generator's processes (15,000 sessions, 150–180 MB live)
 		// collected a few times, and the fit over those few steps read
 		// −295 and +286 MB/h in two healthy runs.
-		cc.Skip = "not judged in quick mode: the live heap changes only at a GC, and a minute holds a few of them; measured here: " + cc.Detail
+		cc = cc.ReportedOnly("in quick mode: the live heap changes only at a GC, and a minute holds a few of them")
 	}
 	checks = append(checks, cc)
 	tr.Judge(sum, checks...)
@@ -444,11 +444,13 @@ func memoryChecks(f figures, sum *framework.Summary, gc []gcPoint, target string
 			checks[i].Detail = "judged " + why + "; " + checks[i].Detail
 		}
 	}
-	if p := &checks[1]; f.Mode == profile.ModeQuick && !p.Skipped() {
-		// 24 h from a 15 s slope: the Go runtime's own growth of 0.3 MB
-		// in 15 s (50 MB/h, a healthy server in a CI run) projects to
-		// 1,200 MB. The rate itself stays judged, with its leak control.
-		p.Skip = "not judged in quick mode: a 24 h projection from seconds of slope judges the runtime's own growth; measured here: " + p.Detail
+	if f.Mode == profile.ModeQuick {
+		// 24 h from a minute of slope: the Go runtime's own growth of
+		// 0.3 MB in 15 s (50 MB/h, a healthy server in a CI run) projected
+		// to 1,200 MB; over the quick minute healthy runs project
+		// 131–181 MB, not yet shown in CI. The rate itself stays judged,
+		// with its leak control.
+		checks[1] = checks[1].ReportedOnly("in quick mode: a 24 h projection from a minute of slope judges the runtime's own growth")
 	}
 	return checks, g
 }
