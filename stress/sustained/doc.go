@@ -20,8 +20,12 @@
 // own /stats.
 //
 // TestSustainedMemoryCheckFailsAgainstALeakingServer is the negative
-// control: the same memory check fails against the reference server with
-// its leak hook on and passes with it off.
+// control of the server's memory check: it fails against the reference
+// server with its leak hook on and passes with it off.
+// TestSustainedClientHeapCheckFailsAgainstALeakingGenerator is that of the
+// library's own heap: the check fails when a per-request consumer of the
+// run (RunOptions.OnSample) keeps a little of every sample, and passes
+// without it.
 //
 // A long run writes its interval data to disk as it goes (the shards' logs
 // beside the reports: a crash of the test process loses at most one

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,4 +84,66 @@ func TestSustainedMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 	if err := srv.SetFaults(off, mcptest.Faults{}); err != nil {
 		t.Errorf("turning the leak off: %v", err)
 	}
+}
+
+// TestSustainedClientHeapCheckFailsAgainstALeakingGenerator is the negative
+// control of TestSustainedMemoryStability's check of the library's own
+// heap (clientHeapCheck): the same check, on a small run against the
+// reference server, must fail once a per-request consumer of the run
+// (RunOptions.OnSample, where a Prometheus exporter hooks in) keeps a
+// little of every sample, leak_control_factor times the allowed MB/h, and
+// pass on the same run without the leak. Both halves are judged in every
+// mode: 150 sessions collect often enough for a minute to show a trend,
+// which the soak's 15,000 do not in quick mode.
+func TestSustainedClientHeapCheckFailsAgainstALeakingGenerator(t *testing.T) {
+	tr := suite.Test(t)
+	f := loadFigures(t)
+	window := max(min(f.Duration.D()-f.warmup, time.Minute), 4*time.Second)
+	perSample := int(math.Ceil(f.leakFactor * f.clientPerHour * (1 << 20) / 3600 / leakRate))
+	if perSample <= 0 || perSample > 1<<20 {
+		t.Fatalf("leak of %d bytes per sample out of range", perSample)
+	}
+	srv := mcptest.StartServer(t, mcptest.Options{})
+	run := func(name string, warmup time.Duration, onSample func(string, client.Outcome, time.Duration)) *framework.Summary {
+		t.Helper()
+		// The soak's own collection interval: the run keeps a record of
+		// every interval, so the interval sets how fast a clean run's own
+		// heap grows (at 100 ms, a clean run here read +52 MB/h).
+		sc := framework.Scenario{Name: "sustained/" + name, Sessions: leakSessions, Rate: leakRate, Duration: warmup + window, Pipeline: 4,
+			Workload: workload(), Config: framework.Config{CollectionInterval: f.interval()}}
+		tg, err := client.ParseTarget(srv.Target(), client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := framework.Run(suite.Context(), tg, sc, framework.RunOptions{ServerPID: srv.PID(), OnSample: onSample, Progress: suite.Progress(t.Name(), leakRate)})
+		if sum == nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tr.Judge(sum)
+		return sum
+	}
+
+	clean := run("generator-no-leak", f.warmup, nil)
+	cc, cg := clientHeapCheck(f, clean)
+	tr.Check(verdict.Check{Expr: "the library's heap check passes on a run without a leak",
+		Metric: "client_heap_growth_rate", Unit: "MB/h", Measured: cg.SlopeMBPerHour, Pass: cc.Passed(), Detail: cc.String()})
+
+	var mu sync.Mutex
+	var kept [][]byte
+	leaky := run("generator-leaking", time.Second, func(string, client.Outcome, time.Duration) {
+		b := make([]byte, perSample)
+		mu.Lock()
+		kept = append(kept, b)
+		mu.Unlock()
+	})
+	mu.Lock()
+	n := len(kept)
+	kept = nil
+	mu.Unlock()
+	lf := f
+	lf.warmup = time.Second
+	lc, lg := clientHeapCheck(lf, leaky)
+	tr.Check(verdict.Check{Expr: fmt.Sprintf("the library's heap check FAILS when a consumer of the run keeps %d B of each of its %d samples (%gx the allowed %g MB/h)", perSample, n, f.leakFactor, f.clientPerHour),
+		Metric: "client_heap_growth_rate", Unit: "MB/h", Measured: lg.SlopeMBPerHour,
+		Pass: lc.Failed() && !lc.Unmeasured(), Detail: lc.String()})
 }

@@ -404,8 +404,7 @@ func TestSustainedMemoryStability(t *testing.T) {
 	s := runSoak(t, f)
 	sum := s.Run
 	checks, server := memoryChecks(f, sum, s.ServerGC, suite.TargetLabel())
-	client, cerr := judge.RobustGrowth("client live heap", sum.Intervals, sum.Start.Add(f.warmup), time.Time{}, judge.ClientHeap)
-	cc := judge.GrowthCheck(fmt.Sprintf("the library's own heap stays flat: growth after warm-up <= %g MB/h", f.clientPerHour), client, cerr, f.clientPerHour, "the test process")
+	cc, client := clientHeapCheck(f, sum)
 	if f.Mode == profile.ModeQuick {
 		// The live heap moves only when a GC ends: in the quick minute
 		// the generator's processes (15,000 sessions, 150–180 MB live)
@@ -425,6 +424,13 @@ func TestSustainedMemoryStability(t *testing.T) {
 		tr.Metric("client_heap_slope_mb_per_hour", "MB/h", client.SlopeMBPerHour, report.BetterLower)
 	}
 	tr.Series(memorySeries(sum))
+}
+
+// clientHeapCheck: the generator's own live heap (this process's, summed
+// with its shards') after warm-up, against client_memory_growth_mb_per_hour_max.
+func clientHeapCheck(f figures, sum *framework.Summary) (verdict.Check, judge.Growth) {
+	g, err := judge.RobustGrowth("client live heap", sum.Intervals, sum.Start.Add(f.warmup), time.Time{}, judge.ClientHeap)
+	return judge.GrowthCheck(fmt.Sprintf("the library's own heap stays flat: growth after warm-up <= %g MB/h", f.clientPerHour), g, err, f.clientPerHour, "the test process"), g
 }
 
 // memoryChecks: the server's RSS growth after warm-up (warmupEnd) against
