@@ -116,3 +116,28 @@ func TestGrowthCheckCatchesALeakAndPassesASawtooth(t *testing.T) {
 		t.Errorf("projection: %s", c)
 	}
 }
+
+// A slope above the limit whose interval reaches below it passes (growth
+// not shown to exceed the limit), and says so; one whose whole interval is
+// above fails. The projection is the sustained demo's: +21.8 MB/h
+// (interval +20.2 to +23.9) is 523 MB over 24 h against 500.
+func TestGrowthCheckSaysWhyAnEstimateAboveTheLimitPasses(t *testing.T) {
+	g := judge.Growth{What: "server RSS", Samples: 533, SlopeMBPerHour: 60, Lo: 45, Hi: 75, Window: time.Minute}
+	c := judge.GrowthCheck("growth <= 50 MB/h", g, nil, 50, "x")
+	if !c.Passed() || !strings.Contains(c.Detail, "not shown to exceed it") {
+		t.Errorf("interval reaching below the limit: %s", c)
+	}
+	g.Lo = 51
+	if c := judge.GrowthCheck("growth <= 50 MB/h", g, nil, 50, "x"); !c.Failed() || strings.Contains(c.Detail, "not shown") {
+		t.Errorf("whole interval above the limit: %s", c)
+	}
+	g = judge.Growth{What: "server RSS", Samples: 533, SlopeMBPerHour: 21.8, Lo: 20.2, Hi: 23.9, Window: 9 * time.Minute}
+	p := judge.ProjectionCheck("24 h <= 500 MB", g, nil, 24*time.Hour, 500, "x")
+	if !p.Passed() || p.Measured < 500 || !strings.Contains(p.Detail, "reaches down to +484.8 MB") {
+		t.Errorf("projection: %s", p)
+	}
+	g.SlopeMBPerHour = 20
+	if p := judge.ProjectionCheck("24 h <= 500 MB", g, nil, 24*time.Hour, 500, "x"); !p.Passed() || strings.Contains(p.Detail, "not shown") {
+		t.Errorf("projection under the limit: %s", p)
+	}
+}

@@ -147,8 +147,17 @@ func GrowthCheck(expr string, g Growth, err error, limitMBPerHour float64, targe
 		c.NoData, c.Measured, c.Detail = true, math.NaN(), err.Error()
 	default:
 		c.Measured, c.Pass, c.Detail = g.SlopeMBPerHour, g.Lo <= limitMBPerHour, g.String()
+		if c.Pass && g.SlopeMBPerHour > limitMBPerHour {
+			c.Detail = notShownAbove(g.Lo, limitMBPerHour, "MB/h") + c.Detail
+		}
 	}
 	return c
+}
+
+// notShownAbove says why a check passes with its estimate above the limit,
+// so a ✓ beside a larger number reads as the rule, not as a mistake.
+func notShownAbove(lo, limit float64, unit string) string {
+	return fmt.Sprintf("above the limit at the fitted slope but not shown to exceed it: the 95%% interval reaches down to %+.1f %s, within %g (the check fails only when all of the interval is above); ", lo, unit, limit)
 }
 
 // ProjectionCheck judges the growth a rate would make over horizon (the
@@ -159,6 +168,9 @@ func ProjectionCheck(expr string, g Growth, err error, horizon time.Duration, li
 	if !c.Skipped() && !c.NoData {
 		c.Measured = g.SlopeMBPerHour * horizon.Hours()
 		c.Detail = fmt.Sprintf("%+.0f MB over %v at the fitted slope (interval %+.0f to %+.0f MB); %s", c.Measured, horizon, g.Lo*horizon.Hours(), g.Hi*horizon.Hours(), g)
+		if c.Pass && c.Measured > limitMB {
+			c.Detail = notShownAbove(g.Lo*horizon.Hours(), limitMB, "MB") + c.Detail
+		}
 	}
 	return c
 }

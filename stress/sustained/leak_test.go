@@ -95,8 +95,8 @@ func TestSustainedMemoryCheckFailsAgainstALeakingServer(t *testing.T) {
 // (RunOptions.OnSample, where a Prometheus exporter hooks in) keeps a
 // little of every sample, leak_control_factor times the allowed MB/h, and
 // pass on the same run without the leak. Both halves are judged in every
-// mode: 150 sessions collect often enough for a minute to show a trend,
-// which the soak's 15,000 do not in quick mode.
+// mode: the control collects with GOGC=1, so a minute holds the GCs the
+// check needs (the quick soak's 15,000 sessions do not).
 func TestSustainedClientHeapCheckFailsAgainstALeakingGenerator(t *testing.T) {
 	tr := suite.Test(t)
 	f := loadFigures(t)
