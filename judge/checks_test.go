@@ -141,3 +141,42 @@ func TestGrowthCheckSaysWhyAnEstimateAboveTheLimitPasses(t *testing.T) {
 		t.Errorf("projection under the limit: %s", p)
 	}
 }
+
+// The live heap is re-measured only at a GC. A leak that a minute shows in
+// two GC steps (the CI run: 371.6 → 406.9 MB, fitted +0.0 MB/h) is no data,
+// so the check fails rather than passes; the same leak with a GC every 5 s
+// is caught; a flat heap with as many GCs passes.
+func TestClientHeapGrowthNeedsGCs(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	series := func(gcEvery int, mbPerGC float64) []framework.IntervalSnapshot {
+		var out []framework.IntervalSnapshot
+		live := 371.6
+		for i := range 61 {
+			gcs := uint64(i / gcEvery)
+			if i > 0 && i%gcEvery == 0 {
+				live += mbPerGC
+			}
+			out = append(out, framework.IntervalSnapshot{End: t0.Add(time.Duration(i) * time.Second),
+				Resources: &framework.ResourceSample{Self: framework.SelfSample{LiveHeapBytes: uint64(live * (1 << 20)), GCCycles: 100 + gcs}}})
+		}
+		return out
+	}
+	check := func(iv []framework.IntervalSnapshot) verdict.Check {
+		g, err := judge.ClientHeapGrowth("client live heap", iv, t0, time.Time{})
+		return judge.GrowthCheck("growth <= 50 MB/h", g, err, 50, "x")
+	}
+	if c := check(series(30, 17.6)); !c.Failed() || !c.NoData || !strings.Contains(c.Detail, "2 GC cycles") {
+		t.Errorf("a leak in two GC steps: %s", c)
+	}
+	if c := check(series(5, 1.5)); !c.Failed() || c.NoData {
+		t.Errorf("a leak with a GC every 5 s: %s", c)
+	}
+	if c := check(series(5, 0)); !c.Passed() {
+		t.Errorf("a flat heap with a GC every 5 s: %s", c)
+	}
+	// Without the GC requirement the two-step leak read as flat: the hole
+	// ClientHeapGrowth closes.
+	if g, err := judge.RobustGrowth("client live heap", series(30, 17.6), t0, time.Time{}, judge.ClientHeap); err != nil || g.Lo > 50 {
+		t.Errorf("RobustGrowth alone: %v, %s", err, g)
+	}
+}

@@ -60,12 +60,51 @@ func ServerRSS(r *framework.ResourceSample) (uint64, bool) {
 
 // ClientHeap is the heap the generator's last GC found live (summed over
 // its processes): what the library retains, without the garbage its heap
-// saw-tooths through between collections.
+// saw-tooths through between collections. It changes only when a GC ends:
+// fit it with ClientHeapGrowth, which asks for enough of them.
 func ClientHeap(r *framework.ResourceSample) (uint64, bool) {
 	if r == nil || r.Self.LiveHeapBytes == 0 {
 		return 0, false
 	}
 	return r.Self.LiveHeapBytes, true
+}
+
+// MinHeapGCs is the fewest GC cycles of the generator's processes a window
+// must hold for ClientHeapGrowth to fit their live heap.
+const MinHeapGCs = 5
+
+// ClientHeapGrowth is RobustGrowth of ClientHeap over [from, to], and no
+// data when the window holds fewer than MinHeapGCs GC cycles: the live
+// heap is re-measured only when a GC ends, so such a window holds a few
+// readings repeated, whose slope is zero whatever the process retains (a
+// CI run read 371.6 MB in all 61 samples of a minute, no GC at all, and
+// another a leak's two steps as +0.0 MB/h).
+func ClientHeapGrowth(what string, iv []framework.IntervalSnapshot, from, to time.Time) (Growth, error) {
+	g, err := RobustGrowth(what, iv, from, to, ClientHeap)
+	if n := gcCycles(iv, from, to); err == nil && n < MinHeapGCs {
+		err = fmt.Errorf("the generator ran %d GC cycles in the window (need %d): its live heap is measured only at a GC, too few times to show a trend", n, MinHeapGCs)
+	}
+	return g, err
+}
+
+// gcCycles counts the generator's GC cycles between the first and the last
+// sample ending in [from, to] (zero to: no bound).
+func gcCycles(iv []framework.IntervalSnapshot, from, to time.Time) uint64 {
+	var first, last uint64
+	seen := false
+	for _, s := range iv {
+		if s.End.Before(from) || (!to.IsZero() && s.End.After(to)) || s.Resources == nil {
+			continue
+		}
+		if !seen {
+			first, seen = s.Resources.Self.GCCycles, true
+		}
+		last = s.Resources.Self.GCCycles
+	}
+	if last < first { // a shard's counter left the sum
+		return 0
+	}
+	return last - first
 }
 
 // RobustGrowth fits the figure of the intervals ending in [from, to] (zero

@@ -427,42 +427,11 @@ func TestSustainedMemoryStability(t *testing.T) {
 }
 
 // clientHeapCheck: the generator's own live heap (this process's, summed
-// with its shards') after warm-up, against client_memory_growth_mb_per_hour_max.
-// The live heap is measured only when a GC ends: a window with fewer than
-// minHeapGCs of them holds a few readings repeated, whose slope is zero
-// whatever the process retains (a CI run of the control read 371.6 MB in
-// all 61 samples of a minute), so it is no data, not a pass.
+// with its shards') after warm-up, against client_memory_growth_mb_per_hour_max;
+// too few GCs in the window is no data (judge.ClientHeapGrowth).
 func clientHeapCheck(f figures, sum *framework.Summary) (verdict.Check, judge.Growth) {
-	from := sum.Start.Add(f.warmup)
-	g, err := judge.RobustGrowth("client live heap", sum.Intervals, from, time.Time{}, judge.ClientHeap)
-	if n := gcCyclesAfter(sum.Intervals, from); err == nil && n < minHeapGCs {
-		err = fmt.Errorf("the test process ran %d GC cycles in the window (need %d): its live heap is measured only at a GC, too few times to show a trend", n, minHeapGCs)
-	}
+	g, err := judge.ClientHeapGrowth("client live heap", sum.Intervals, sum.Start.Add(f.warmup), time.Time{})
 	return judge.GrowthCheck(fmt.Sprintf("the library's own heap stays flat: growth after warm-up <= %g MB/h", f.clientPerHour), g, err, f.clientPerHour, "the test process"), g
-}
-
-// minHeapGCs is the fewest GC cycles of the test process that a window
-// must hold for clientHeapCheck to judge its live heap.
-const minHeapGCs = 5
-
-// gcCyclesAfter counts the test process's GC cycles between the first and
-// the last sample that end after from.
-func gcCyclesAfter(iv []framework.IntervalSnapshot, from time.Time) uint64 {
-	var first, last uint64
-	seen := false
-	for _, s := range iv {
-		if s.End.Before(from) || s.Resources == nil {
-			continue
-		}
-		if !seen {
-			first, seen = s.Resources.Self.GCCycles, true
-		}
-		last = s.Resources.Self.GCCycles
-	}
-	if last < first { // a shard's counter left the sum
-		return 0
-	}
-	return last - first
 }
 
 // memoryChecks: the server's RSS growth after warm-up (warmupEnd) against
