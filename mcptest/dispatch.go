@@ -310,6 +310,9 @@ func (h *handler) callTool(ctx context.Context, r *request, dst []byte) ([]byte,
 		return dst, false, errorf(wire.CodeInvalidParams, "tools/call: arguments must be an object")
 	}
 	h.faults.leak()
+	if h.faults.serial(ctx) != nil {
+		return dst, false, nil // ended while queued: answer counts it abandoned
+	}
 	if h.faults.shouldFail() {
 		if h.faults.get().FailToolError {
 			return toolError(dst, "injected fault (FailFraction)")

@@ -73,6 +73,17 @@ type Faults struct {
 	// the two are set together.
 	SlowEvery      int           `json:"slowEvery"`
 	SlowEveryDelay time.Duration `json:"slowEveryDelay"`
+	// Serial makes the server a single-worker one: every tools/call waits
+	// for the one server-wide worker and holds it for Serial, as calls
+	// sharing one backend connection would, so the server answers at most
+	// 1/Serial calls a second whatever its cores. The calls it cannot
+	// take yet wait in order in their connections (the reader is held, so
+	// the queue is in the sockets), and a call whose client has given up
+	// is still worked through: past its capacity the queue outgrows the
+	// client's timeout and fewer and fewer answers arrive in time. It is
+	// the negative control of graceful degradation (throughput that
+	// collapses past the knee). 0 is off.
+	Serial time.Duration `json:"serial,omitempty"`
 }
 
 // MaxLeakBytes caps the memory the LeakBytesPerCall fault retains: 1 GiB.
@@ -98,6 +109,9 @@ func (f Faults) Validate() error {
 	}
 	if f.StallFor > 0 && !f.Stall {
 		errs = append(errs, errors.New("mcptest: Faults.StallFor is set but Stall is false"))
+	}
+	if f.Serial < 0 {
+		errs = append(errs, fmt.Errorf("mcptest: Faults.Serial %v is negative", f.Serial))
 	}
 	if f.SlowEvery < 0 {
 		errs = append(errs, fmt.Errorf("mcptest: Faults.SlowEvery %d is negative", f.SlowEvery))
@@ -133,10 +147,13 @@ type faultState struct {
 	leakMu   sync.Mutex   // guards leaked
 	leaked   [][]byte     // retained by the leak fault; nil when it is off
 	leakSize atomic.Int64 // bytes in leaked
+
+	serialNs atomic.Int64  // Serial
+	worker   chan struct{} // the one worker Serial makes calls share
 }
 
 func newFaultState(f Faults) *faultState {
-	s := &faultState{stallCh: closedChan(), blockCh: closedChan()}
+	s := &faultState{stallCh: closedChan(), blockCh: closedChan(), worker: make(chan struct{}, 1)}
 	s.set(f)
 	return s
 }
@@ -176,6 +193,7 @@ func (s *faultState) set(f Faults) {
 		s.leakMu.Unlock()
 	}
 	s.delayNs.Store(int64(f.Delay))
+	s.serialNs.Store(int64(f.Serial))
 	s.failFrac.Store(math.Float64bits(f.FailFraction))
 	s.active.Store(f != Faults{})
 }
@@ -294,6 +312,33 @@ func (s *faultState) shouldFail() bool {
 // failAt reports whether call n (from 1) fails under fraction f.
 func failAt(n uint64, f float64) bool {
 	return uint64(float64(n)*f) > uint64(float64(n-1)*f)
+}
+
+// serial applies Serial to one tools/call: it waits for the server's one
+// worker and holds it for Serial. It returns ctx's error if the call ended
+// first (the server shutting down or the connection closing).
+func (s *faultState) serial(ctx context.Context) error {
+	if !s.active.Load() {
+		return nil
+	}
+	d := time.Duration(s.serialNs.Load())
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case s.worker <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.worker }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // leak retains LeakBytesPerCall bytes for one tools/call, up to

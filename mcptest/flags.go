@@ -29,6 +29,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Faults.LeakBytesPerCall, "leak-bytes-per-call", o.Faults.LeakBytesPerCall, "fault: bytes every tools/call retains for good (capped at 1 GiB in all)")
 	fs.IntVar(&o.Faults.SlowEvery, "slow-every", o.Faults.SlowEvery, "fault: slow connections (HTTP: sessions) whose accept index i has i % k == 0 (0 = off; needs -slow-every-delay)")
 	fs.DurationVar(&o.Faults.SlowEveryDelay, "slow-every-delay", o.Faults.SlowEveryDelay, "fault: delay added to every answer on a connection -slow-every slows")
+	fs.DurationVar(&o.Faults.Serial, "serial", o.Faults.Serial, "fault: one server-wide worker that holds every tools/call this long (capacity 1/serial calls/s; the rest queue in the sockets)")
 }
 
 // args renders o as the flags BindFlags parses (defaults omitted).
@@ -92,6 +93,9 @@ func (o Options) args() []string {
 	}
 	if f.SlowEveryDelay != 0 {
 		add("slow-every-delay", f.SlowEveryDelay.String())
+	}
+	if f.Serial != 0 {
+		add("serial", f.Serial.String())
 	}
 	return a
 }

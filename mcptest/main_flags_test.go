@@ -18,7 +18,7 @@ func TestArgsRoundTripThroughFlags(t *testing.T) {
 		{Transport: TransportHTTP, Addr: "127.0.0.1:9", ReusePort: true, MaxFrame: 77, HTTPResponse: HTTPResponseSSE,
 			SessionIdleTimeout: time.Second, MaxSessions: 5, ControlAddr: "127.0.0.1:0", Backlog: 64,
 			Faults: Faults{Delay: time.Millisecond, DelayMax: 2 * time.Millisecond, FailFraction: 0.125, FailToolError: true, Stall: true, StallFor: time.Minute, BlockRegistry: true,
-				LeakBytesPerCall: 3, SlowEvery: 10, SlowEveryDelay: 50 * time.Millisecond}},
+				LeakBytesPerCall: 3, SlowEvery: 10, SlowEveryDelay: 50 * time.Millisecond, Serial: 3 * time.Millisecond}},
 	}
 	for _, want := range cases {
 		var got Options

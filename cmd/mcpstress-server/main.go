@@ -7,6 +7,7 @@
 //	mcpstress-server -transport=http -session-idle-timeout=2m -max-sessions=50000
 //	mcpstress-server -transport=tcp -addr=127.0.0.1:7000 -backlog=16384
 //	mcpstress-server -transport=tcp -slow-every=10 -slow-every-delay=50ms
+//	mcpstress-server -transport=tcp -serial=2ms
 //
 // Legacy HTTP sessions expire after 10 minutes idle and at most 100,000 are
 // alive at once by default (beyond that initialize gets HTTP 503); a
@@ -19,7 +20,10 @@
 // (over HTTP: legacy sessions 0, k, 2k, …) for d longer: the negative
 // control of a message-distribution check. Like every fault it can also be
 // set at run time through the control endpoint (POST /faults with
-// {"slowEvery":k,"slowEveryDelay":<ns>}).
+// {"slowEvery":k,"slowEveryDelay":<ns>}). -serial=d makes the server a
+// single-worker one (every tools/call holds the one worker for d, the rest
+// queue in their connections): the negative control of graceful
+// degradation, whose throughput collapses past its capacity of 1/d.
 //
 // Once serving, it prints "MCPTEST READY mcp=<target> control=<url> pid=<n>"
 // (to stderr for stdio) and runs until SIGINT or SIGTERM.

@@ -147,7 +147,7 @@ func scenarioPlan(t *testing.T, f figures) (*orchestrator.Plan, error) {
 		}),
 		scenarioStep(t, stepGracefulDegradation, []string{stepSustainedLoad, stepFailoverRecovery, stepChaosInjection, stepMemoryStability, stepLatencyConsistency},
 			to, func(ctx context.Context, tb *stepTB) (*report.Node, error) {
-				return gracefulDegradation(ctx, tb, f)
+				return gracefulDegradation(ctx, tb, f, mcptest.Options{})
 			}),
 	)
 }
@@ -542,21 +542,21 @@ func errorHandling(ctx context.Context, tb *stepTB, f figures) (*report.Node, er
 	return n, nil
 }
 
-// gracefulDegradation offers the server more and more past its capacity
-// (measured first, closed loop), then drops back: the throughput and
-// latency curve as offered load passes the knee, the queueing (schedule lag
-// and latency), the drops, and the recovery after overload (back to the
-// light load's latency).
-func gracefulDegradation(ctx context.Context, tb *stepTB, f figures) (*report.Node, error) {
+// gracefulDegradation offers the server (the reference server with opts)
+// more and more past its capacity (measured first, closed loop), then
+// drops back: the throughput and latency curve as offered load passes the
+// knee, the queueing (schedule lag and latency), the drops, and the
+// recovery after overload (back to the light load's latency).
+func gracefulDegradation(ctx context.Context, tb testing.TB, f figures, opts mcptest.Options) (*report.Node, error) {
 	sessions := 200
-	srv := stress.StartServers(tb, mcptest.Options{}, 1)
+	srv := stress.StartServers(tb, opts, 1)
 	capRun := stress.RunWith(tb, "", framework.Scenario{Name: "integration/degradation/capacity", Model: framework.ClosedModel, Sessions: sessions,
 		Duration: min(f.load, 3*time.Second), Workload: echo()}, stress.Options{Context: ctx, NoFail: true, Servers: srv})
 	capacity := capRun.AchievedRate
 	n := node(stepGracefulDegradation)
 	thr := report.Curve{Name: "achieved vs offered", XLabel: "offered", XUnit: "msg/s", YLabel: "achieved", YUnit: "msg/s"}
 	lat := report.Curve{Name: "p99 latency vs offered", XLabel: "offered", XUnit: "msg/s", YLabel: "p99", YUnit: "ms"}
-	tab := report.Table{Title: "degradation curve", Columns: []string{"offered msg/s", "× capacity", "achieved msg/s", "p50 ms", "p99 ms", "lag p99 ms", "dropped", "errors"}}
+	tab := report.Table{Title: "degradation curve", Columns: []string{"offered msg/s", "× capacity", "achieved msg/s", "p50 ms", "p99 ms", "lag p99 ms", "dropped", "timeouts", "errors"}}
 	d := min(f.load, 3*time.Second)
 	var light, after *framework.Summary
 	var overloadErrors uint64
@@ -568,7 +568,7 @@ func gracefulDegradation(ctx context.Context, tb *stepTB, f figures) (*report.No
 		c := sum.Latency.Corrected
 		tab.Rows = append(tab.Rows, []string{fmt.Sprintf("%.0f", offered), fmt.Sprintf("%.2f", x), fmt.Sprintf("%.0f", sum.AchievedRate),
 			fmt.Sprintf("%.2f", float64(c.P50)/1e6), fmt.Sprintf("%.2f", float64(c.P99)/1e6), fmt.Sprintf("%.2f", float64(sum.Latency.Lag.P99)/1e6),
-			fmt.Sprint(sum.Counts.Dropped), fmt.Sprint(sum.Counts.Errors())})
+			fmt.Sprint(sum.Counts.Dropped), fmt.Sprint(sum.Counts.Timeout), fmt.Sprint(sum.Counts.Errors())})
 		if i < 6 {
 			thr.Points = append(thr.Points, report.XY{X: offered, Y: sum.AchievedRate})
 			lat.Points = append(lat.Points, report.XY{X: offered, Y: float64(c.P99) / 1e6})
@@ -583,23 +583,73 @@ func gracefulDegradation(ctx context.Context, tb *stepTB, f figures) (*report.No
 	}
 	n.Tables, n.Curves = append(n.Tables, tab), append(n.Curves, thr, lat)
 	n.AddMetric("capacity_msg_per_s", "msg/s", capacity, report.BetterHigher)
-	// Graceful: past the knee the server keeps answering at about its
-	// capacity (what it cannot take is dropped by the generator or queued,
-	// not lost to errors); after the overload it is as fast as before.
-	over := thr.Points[len(thr.Points)-1]
-	peak := 0.0
-	for _, p := range thr.Points {
-		peak = math.Max(peak, p.Y)
-	}
-	graceful := verdict.Check{Expr: "past the knee throughput does not collapse: at 2× capacity >= 80% of the best achieved, without transport errors", Metric: "overload_throughput", Unit: "msg/s",
-		Measured: over.Y, Pass: capacity > 0 && over.Y >= 0.8*peak && overloadErrors == 0,
-		Detail: fmt.Sprintf("capacity %.0f msg/s (closed loop, %d sessions); best achieved %.0f msg/s; at %.0f offered %.0f achieved; what it could not take was dropped by the generator or queued (see the table)", capacity, sessions, peak, over.X, over.Y)}
+	graceful := collapseCheck(capacity, sessions, thr.Points, overloadErrors)
 	recovered := recoveredCheck(light, after)
 	if capacity == 0 {
 		graceful.NoData, recovered.NoData = true, true
 	}
 	n.AddCheck(graceful, recovered)
 	return n, nil
+}
+
+// collapseCheck judges the throughput curve past the knee. Graceful: at
+// twice its capacity the server still answers (in time) at least two
+// thirds of the most it answered at any load, and no connection broke;
+// what it cannot take is dropped by the generator or queued. A collapsing
+// server answers less and less as the load grows (the single-worker
+// control: its queue outgrows the client's timeout and it works through
+// requests nobody waits for, down to a few percent). The healthy reference
+// server read 0.85–1.00 of its best in twelve quick runs; the first bound,
+// 80%, failed one CI run of a healthy server on a busy machine, where the
+// generator's drops at twice the capacity take CPU from the server.
+func collapseCheck(capacity float64, sessions int, points []report.XY, transportErrors uint64) verdict.Check {
+	over := points[len(points)-1]
+	peak := 0.0
+	for _, p := range points {
+		peak = math.Max(peak, p.Y)
+	}
+	return verdict.Check{Expr: "past the knee throughput does not collapse: at 2× capacity >= 2/3 of the best achieved, without transport errors", Metric: "overload_throughput", Unit: "msg/s",
+		Measured: over.Y, Pass: capacity > 0 && peak > 0 && over.Y >= peak*2/3 && transportErrors == 0,
+		Detail: fmt.Sprintf("capacity %.0f msg/s (closed loop, %d sessions); best achieved %.0f msg/s; at %.0f offered %.0f achieved (%.2f of the best); %d transport errors past the knee; what it could not take was dropped by the generator or queued (see the table)",
+			capacity, sessions, peak, over.X, over.Y, over.Y/math.Max(peak, 1e-9), transportErrors)}
+}
+
+// TestDegradationCollapseCheckFailsAgainstASingleWorkerServer is the
+// negative control of GracefulDegradation's collapse check: the same
+// scenario against a reference server with one worker held 2 ms per call
+// (mcptest.Faults.Serial: capacity about 500 calls/s, the rest queued in
+// the sockets in order, requests nobody waits for still worked through).
+// Past the knee its queue grows by (load/capacity − 1) seconds a second,
+// beyond the 1 s message timeout, and the answers that still come in time
+// fall far below its best; the check must fail.
+func TestDegradationCollapseCheckFailsAgainstASingleWorkerServer(t *testing.T) {
+	tr := suite.Test(t)
+	f := loadFigures(t)
+	n, _ := gracefulDegradation(suite.Context(), t, f, mcptest.Options{Faults: mcptest.Faults{Serial: 2 * time.Millisecond}})
+	for _, tab := range n.Tables {
+		for _, r := range tab.Rows {
+			t.Logf("%s: %v", tab.Title, r)
+		}
+	}
+	var c verdict.Check
+	for _, th := range n.Thresholds {
+		if th.Metric == "overload_throughput" {
+			c = th
+		}
+	}
+	// It must fail on the throughput, not only on a broken connection.
+	collapsed := false
+	for _, cv := range n.Curves {
+		if cv.Name == "achieved vs offered" && len(cv.Points) > 0 {
+			peak := 0.0
+			for _, p := range cv.Points {
+				peak = math.Max(peak, p.Y)
+			}
+			collapsed = cv.Points[len(cv.Points)-1].Y < peak*2/3
+		}
+	}
+	tr.Check(verdict.Check{Expr: "FAILS against a single-worker server, on its throughput: " + c.Expr, Metric: c.Metric, Unit: c.Unit,
+		Measured: c.Measured, Pass: c.Expr != "" && !c.Pass && !c.NoData && collapsed, Detail: c.Detail})
 }
 
 // recoveredCheck judges the light load after an overload against the same
