@@ -34,7 +34,7 @@ bench:
 	MCPSTRESS_BENCH_WALL=$(BENCH_WALL) $(GO) test -run '^$$' -bench 'EngineVsRaw|HTTPGeneratorCPU' -benchtime 1x -count 1 -timeout 30m ./framework | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'EchoVersusRawCeiling' -benchtime 150000x -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'ConnectionMemory' -benchtime 1x -count 1 ./mcptest | tee -a bench.txt
-	$(GO) test -run '^$$' -bench 'Record$$|Rotate' -count 1 ./framework | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'Record$$|Rotate|RetainedPerInterval' -count 1 ./framework | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'EncodeAndClassify' -count 1 ./framework/client | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'HandleEcho' -count 1 ./mcptest | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'Scan' -count 1 ./wire | tee -a bench.txt
