@@ -39,7 +39,7 @@ func (t *RawEchoTarget) Connect(ctx context.Context) (Session, error) {
 	n := t.sessions.Add(1)
 	d := net.Dialer{Timeout: opts.ConnectTimeout}
 	if k := len(opts.SourceAddrs); k > 0 {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(opts.SourceAddrs[int((n-1)%uint64(k))])}
+		dialFrom(&d, opts.SourceAddrs[int((n-1)%uint64(k))])
 	}
 	c, err := d.DialContext(ctx, "tcp", t.Addr)
 	if err != nil {

@@ -41,7 +41,7 @@ func (t *TCPTarget) ConnectSession(ctx context.Context) (*StreamSession, error) 
 	var d net.Dialer
 	if k := len(opts.SourceAddrs); k > 0 {
 		// Session n dials from source address n mod k (validated).
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(opts.SourceAddrs[int((n-1)%uint64(k))])}
+		dialFrom(&d, opts.SourceAddrs[int((n-1)%uint64(k))])
 	}
 	s := newStreamSession(t.String(), opts, n, func(ctx context.Context) (streamIO, error) {
 		c, err := d.DialContext(ctx, "tcp", t.Addr)
