@@ -130,15 +130,22 @@ const stealWarnFraction = 0.05
 // scripts/stress.sh looks for ("the hypervisor held back", "the kernel
 // dropped") to rerun a suite that failed on a disturbed machine; keep them.
 
-// hostStealWarning says how much of the machine's CPU time a hypervisor
-// held back between a and b, when it is at least stealWarnFraction.
-func hostStealWarning(a, b *ResourceSample) string {
+// StealFraction is the share of the machine's CPU time a hypervisor held
+// back between samples a and b (steal in /proc/stat); ok is false when
+// either sample has no host figures.
+func StealFraction(a, b *ResourceSample) (f float64, ok bool) {
 	if a == nil || b == nil || a.Host == nil || b.Host == nil || b.Host.CPUTicks <= a.Host.CPUTicks {
-		return ""
+		return 0, false
 	}
 	total := b.Host.CPUTicks - a.Host.CPUTicks
 	steal := b.Host.StealTicks - min(a.Host.StealTicks, b.Host.StealTicks)
-	if f := float64(steal) / float64(total); f >= stealWarnFraction {
+	return float64(steal) / float64(total), true
+}
+
+// hostStealWarning says how much of the machine's CPU time a hypervisor
+// held back between a and b, when it is at least stealWarnFraction.
+func hostStealWarning(a, b *ResourceSample) string {
+	if f, ok := StealFraction(a, b); ok && f >= stealWarnFraction {
 		return fmt.Sprintf("the hypervisor held back %.1f%% of this machine's CPU time during the run (steal, /proc/stat): the generator and a local server stalled for it, and the latencies include those stalls", 100*f)
 	}
 	return ""

@@ -108,3 +108,19 @@ func TestSummaryWarnsOfWhatTheHostDid(t *testing.T) {
 		})
 	}
 }
+
+// StealFraction is the stolen share of the CPU ticks between two samples,
+// and not ok where either has no host figures or no ticks passed.
+func TestStealFraction(t *testing.T) {
+	at := func(cpu, steal uint64) *ResourceSample {
+		return &ResourceSample{Host: &HostSample{CPUTicks: cpu, StealTicks: steal}}
+	}
+	if f, ok := StealFraction(at(1000, 30), at(2000, 376)); !ok || f != 0.346 {
+		t.Errorf("StealFraction = %v, %v; want 0.346, true", f, ok)
+	}
+	for _, c := range [][2]*ResourceSample{{nil, at(2000, 60)}, {at(1000, 30), &ResourceSample{}}, {at(1000, 30), at(1000, 90)}} {
+		if _, ok := StealFraction(c[0], c[1]); ok {
+			t.Errorf("StealFraction(%v, %v) ok without figures", c[0], c[1])
+		}
+	}
+}

@@ -446,18 +446,23 @@ func latencyConsistency(ctx context.Context, tb *stepTB, f figures) (*report.Nod
 // discarded.
 func consistencyRun(ctx context.Context, tb testing.TB, f figures, measure func() *framework.Summary) (*framework.Summary, []string) {
 	p := f.params("latency_consistency")
-	lagMax, attempts := time.Duration(p["lag_p99_ms_max"]*float64(time.Millisecond)), int(p["attempts"])
-	if lagMax <= 0 || attempts < 1 {
-		tb.Fatalf("testdata/profiles/integration.json: latency_consistency needs params lag_p99_ms_max > 0 and attempts >= 1, got %v", p)
+	lagMax, attempts, stealMax := time.Duration(p["lag_p99_ms_max"]*float64(time.Millisecond)), int(p["attempts"]), p["steal_max"]
+	if lagMax <= 0 || attempts < 1 || stealMax <= 0 {
+		tb.Fatalf("testdata/profiles/integration.json: latency_consistency needs params lag_p99_ms_max > 0, attempts >= 1 and steal_max > 0, got %v", p)
 	}
 	var discarded []string
 	for a := 1; ; a++ {
 		sum := measure()
 		lag := sum.Latency.Lag.P99
-		if lag <= lagMax || a >= attempts || ctx.Err() != nil {
+		steal, _ := framework.StealFraction(sum.ResourcesStart, sum.ResourcesEnd)
+		if (lag <= lagMax && steal <= stealMax) || a >= attempts || ctx.Err() != nil {
 			return sum, discarded
 		}
-		d := fmt.Sprintf("run %d of at most %d discarded: the generator's schedule lag p99 was %v (more than %v), so the machine stalled, not only the server; measured again", a, attempts, lag, lagMax)
+		why := fmt.Sprintf("the generator's schedule lag p99 was %v (more than %v)", lag, lagMax)
+		if steal > stealMax {
+			why = fmt.Sprintf("the hypervisor held back %.1f%% of the machine's CPU time (more than %g%%)", 100*steal, 100*stealMax)
+		}
+		d := fmt.Sprintf("run %d of at most %d discarded: %s, so the machine stalled, not only the server; measured again", a, attempts, why)
 		tb.Logf("%s", d)
 		discarded = append(discarded, d)
 	}
