@@ -126,12 +126,15 @@ type fakeTB struct {
 	name     string
 	failed   bool
 	errors   []string
+	logs     []string
 	cleanups []func()
 }
 
 func (f *fakeTB) Helper()             {}
 func (f *fakeTB) Name() string        { return f.name }
-func (f *fakeTB) Logf(string, ...any) {}
+func (f *fakeTB) Logf(format string, a ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, a...))
+}
 func (f *fakeTB) Errorf(format string, a ...any) {
 	f.failed = true
 	f.errors = append(f.errors, fmt.Sprintf(format, a...))
@@ -229,5 +232,35 @@ func TestObserverDoesNotAllocatePerRequest(t *testing.T) {
 	s.exporter = nil
 	if s.Observer() != nil {
 		t.Error("an observer without an exporter: the engine would call it for nothing")
+	}
+}
+
+// A test that judges a run another test ran logs the run's warnings, so a
+// failure of its own shows what disturbed the run (scripts/stress.sh reruns
+// a package whose failing output carries a host warning); the test that ran
+// it is not asked to log them twice.
+func TestJudgingASharedRunLogsItsWarnings(t *testing.T) {
+	s := newTestSuite(t, "-report-dir", t.TempDir())
+	sum := goodRun("soak")
+	sum.Warnings = append(sum.Warnings, "the hypervisor held back 9.9% of this machine's CPU time during the run")
+	first, second := &fakeTB{name: "TestRan"}, &fakeTB{name: "TestJudgedAgain"}
+	s.Test(first).Judge(sum)
+	s.Test(second).Judge(sum)
+	first.finish()
+	second.finish()
+	warned := func(logs []string) int {
+		n := 0
+		for _, l := range logs {
+			if strings.Contains(l, "the hypervisor held back 9.9%") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := warned(first.logs); n != 0 {
+		t.Errorf("the test that ran it logged the warning %d times: %q", n, first.logs)
+	}
+	if n := warned(second.logs); n != 1 {
+		t.Errorf("the test judging it again logged the run's host warning %d times, want once: %q", n, second.logs)
 	}
 }

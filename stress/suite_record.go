@@ -61,6 +61,13 @@ func (t *T) Judge(sum *framework.Summary, checks ...verdict.Check) {
 	n := judge.SummaryNode(t.tb.Name(), sum, started, full)
 	if sum != nil && !full {
 		n.Warnings = append(n.Warnings, fmt.Sprintf("judges the shared run %q; its series are under the test that ran it", sum.Scenario))
+		// The run's own warnings went to the log of the test that ran
+		// it; a test judging it again logs them too, so its failure
+		// shows what disturbed the run (and scripts/stress.sh, which
+		// reads a failing test's output, sees a host warning there).
+		for _, w := range sum.Warnings {
+			t.tb.Logf("the shared run %q warned: %s", sum.Scenario, w)
+		}
 	}
 	t.mu.Lock()
 	t.node.Metrics = append(t.node.Metrics, n.Metrics...)
