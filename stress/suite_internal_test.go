@@ -130,8 +130,8 @@ type fakeTB struct {
 	cleanups []func()
 }
 
-func (f *fakeTB) Helper()             {}
-func (f *fakeTB) Name() string        { return f.name }
+func (f *fakeTB) Helper()      {}
+func (f *fakeTB) Name() string { return f.name }
 func (f *fakeTB) Logf(format string, a ...any) {
 	f.logs = append(f.logs, fmt.Sprintf(format, a...))
 }
