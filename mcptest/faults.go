@@ -252,16 +252,23 @@ func (s *faultState) hold(ctx context.Context, conn int64) error {
 			return ctx.Err()
 		}
 	}
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	return sleep(ctx, delay)
+}
+
+// sleep waits d (nothing when d <= 0), or returns ctx's error if it ends
+// first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
 	}
-	return nil
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // splitmix64 is a fixed, well-mixed function of n: the DelayMax draw of
@@ -331,14 +338,7 @@ func (s *faultState) serial(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.worker }()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, d)
 }
 
 // leak retains LeakBytesPerCall bytes for one tools/call, up to
