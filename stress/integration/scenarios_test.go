@@ -612,15 +612,32 @@ func gracefulDegradation(ctx context.Context, tb testing.TB, f figures, opts mcp
 // curve (at twice the capacity the generator's drops take CPU from the
 // server on the same cores, more so on a busy machine).
 func collapseCheck(capacity float64, sessions int, points []report.XY, transportErrors uint64) verdict.Check {
-	over := points[len(points)-1]
-	peak := 0.0
+	over, peak, share := overloadShare(points)
+	return verdict.Check{Expr: "past the knee throughput does not collapse: at 2× capacity >= 2/3 of the best achieved, without transport errors", Metric: "overload_throughput", Unit: "msg/s",
+		Measured: over.Y, Pass: capacity > 0 && peak > 0 && share >= collapseFloor && transportErrors == 0,
+		Detail: fmt.Sprintf("capacity %.0f msg/s (closed loop, %d sessions); best achieved %.0f msg/s; at %.0f offered %.0f achieved (%.2f of the best); %d transport errors past the knee; what it could not take was dropped by the generator or queued (see the table)",
+			capacity, sessions, peak, over.X, over.Y, share, transportErrors)}
+}
+
+// collapseFloor is the share of its best throughput a server must keep at
+// twice its capacity (collapseCheck).
+const collapseFloor = 2.0 / 3
+
+// overloadShare is the last point of the throughput curve (the most
+// overload), the best throughput on it, and the last point's share of the
+// best (0 when the curve is empty or answered nothing).
+func overloadShare(points []report.XY) (over report.XY, peak, share float64) {
+	if len(points) == 0 {
+		return report.XY{}, 0, 0
+	}
+	over = points[len(points)-1]
 	for _, p := range points {
 		peak = math.Max(peak, p.Y)
 	}
-	return verdict.Check{Expr: "past the knee throughput does not collapse: at 2× capacity >= 2/3 of the best achieved, without transport errors", Metric: "overload_throughput", Unit: "msg/s",
-		Measured: over.Y, Pass: capacity > 0 && peak > 0 && over.Y >= peak*2/3 && transportErrors == 0,
-		Detail: fmt.Sprintf("capacity %.0f msg/s (closed loop, %d sessions); best achieved %.0f msg/s; at %.0f offered %.0f achieved (%.2f of the best); %d transport errors past the knee; what it could not take was dropped by the generator or queued (see the table)",
-			capacity, sessions, peak, over.X, over.Y, over.Y/math.Max(peak, 1e-9), transportErrors)}
+	if peak > 0 {
+		share = over.Y / peak
+	}
+	return over, peak, share
 }
 
 // TestDegradationCollapseCheckFailsAgainstASingleWorkerServer is the
@@ -649,12 +666,8 @@ func TestDegradationCollapseCheckFailsAgainstASingleWorkerServer(t *testing.T) {
 	// It must fail on the throughput, not only on a broken connection.
 	collapsed := false
 	for _, cv := range n.Curves {
-		if cv.Name == "achieved vs offered" && len(cv.Points) > 0 {
-			peak := 0.0
-			for _, p := range cv.Points {
-				peak = math.Max(peak, p.Y)
-			}
-			collapsed = cv.Points[len(cv.Points)-1].Y < peak*2/3
+		if _, peak, share := overloadShare(cv.Points); cv.Name == "achieved vs offered" && peak > 0 {
+			collapsed = share < collapseFloor
 		}
 	}
 	tr.Check(verdict.Check{Expr: "FAILS against a single-worker server, on its throughput: " + c.Expr, Metric: c.Metric, Unit: c.Unit,
